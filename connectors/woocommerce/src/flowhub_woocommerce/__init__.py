@@ -1,0 +1,3 @@
+"""WooCommerce connector for flowhub."""
+
+__version__ = "0.1.0"

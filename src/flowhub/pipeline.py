@@ -1,0 +1,296 @@
+"""One record's way through a flow: dependencies, mapping, matching, the write, the id link.
+
+Planning (map + match) and writing are separate steps so the runner can send a chunk's writes
+one by one or as batches. Crash safety: a write intent is stored before every create, the id
+link (with per-field fingerprints) right after; a create that finds an intent but no way to look
+the record up again fails instead of risking a duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from flowhub.connector import Entity
+from flowhub.errors import RecordError, WaitingError
+from flowhub.fingerprint import changed_fields, fingerprint, jsonable
+from flowhub.prepare import Dependency, PreparedFlow, Rule
+from flowhub.state import StateStore
+
+__all__ = ["Pipeline", "Plan"]
+
+@dataclass
+class Plan:
+    """What will happen (or happened) to one source record."""
+
+    key: str
+    cursor: str | None
+    source: dict[str, Any]
+    action: str = "skip"
+    reason: str | None = None
+    payload: dict[str, Any] | None = None  # what is sent
+    model: BaseModel | None = None
+    target_key: str | None = None
+    last: dict[str, str] | None = None  # fingerprints of what was last written
+    outcome: str | None = None  # created / updated / unchanged / skipped / deleted / failed / waiting
+    stage: str | None = None
+    response: Any = None
+    diff: dict[str, Any] | None = None
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    t0: float = field(default_factory=time.perf_counter)
+
+    def fail(self, error: Exception) -> None:
+        waiting = isinstance(error, WaitingError)
+        self.outcome = "waiting" if waiting else "failed"
+        self.stage = getattr(error, "stage", None) or self.stage or "write"
+        self.reason = getattr(error, "reason", None) or str(error) or repr(error)
+
+
+class Pipeline:
+    """The per-record steps of one prepared flow; thread-safe."""
+
+    def __init__(self, prepared: PreparedFlow, store: StateStore, *, dry_run: bool = False) -> None:
+        self.p, self.store, self.dry_run = prepared, store, dry_run
+        self.flow_ctx = {"name": prepared.flow.name, "settings": prepared.flow.settings}
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # -- planning --------------------------------------------------------------------------
+    def plan(self, record: BaseModel, *, full: bool) -> Plan:
+        """Map and match one record; dependencies are resolved (and created) here."""
+        src = self.p.source
+        plan = Plan(src.key_of(record), src.cursor_of(record), record.model_dump(by_alias=True))
+        try:
+            if src.is_deleted(record):
+                self._plan_delete(plan)
+            else:
+                self._plan_write(plan)
+        except Exception as error:
+            plan.fail(error)
+        return plan
+
+    def _plan_delete(self, plan: Plan) -> None:
+        link = self.store.get_link(self.p.scope, plan.key)
+        policy = self.p.flow.deleted
+        if link is None or policy == "ignore":
+            plan.action, plan.reason = "skip", "deleted in the source" + ("" if link else "; never synced")
+            return
+        plan.action, plan.target_key = "delete", link.target_key
+
+    def _plan_write(self, plan: Plan) -> None:
+        mapping, flow = self.p.mapping, self.p.flow
+        refs = self.resolve_dependencies(plan.source, plan.key)
+        from flowhub.mapping import SkipRecord
+
+        try:
+            created = mapping.apply(plan.source, mode="create", refs=refs, flow=self.flow_ctx, record_id=plan.key)
+        except SkipRecord as skip:
+            plan.action, plan.reason = "skip", str(skip)
+            return
+        link = self.store.get_link(self.p.scope, plan.key)
+        target_key = link.target_key if link else self.match(self.p.rules, self.p.target, plan.source,
+                                                             created, refs)
+        plan.target_key = target_key
+        if target_key is None:
+            self._check_intent(plan)
+            plan.action, plan.payload = "create", created
+            plan.model = mapping.validate_payload(created, self.p.target.model, record_id=plan.key)
+            return
+        if flow.existing == "fail":
+            raise RecordError(f"already exists in the target as {target_key} (existing: fail)", stage="match")
+        if flow.existing == "skip":
+            plan.action, plan.reason = "skip", f"exists in the target as {target_key} (existing: skip)"
+            return
+        update = mapping.apply(plan.source, mode="update", refs=refs, flow=self.flow_ctx, record_id=plan.key)
+        plan.last = json.loads(link.payload_hash) if link and link.payload_hash else None
+        changed = changed_fields(update, plan.last)
+        if not changed:
+            plan.action = "unchanged"
+            return
+        plan.action, plan.payload = "update", changed
+        plan.model = mapping.validate_payload(changed, self.p.target.model, record_id=plan.key)
+
+    def _check_intent(self, plan: Plan) -> None:
+        if self.store.get_intent(self.p.scope, plan.key) is None:
+            return
+        if any(rule.field for rule in self.p.rules):
+            return  # the match rules looked and found nothing: the earlier create did not land
+        raise RecordError("an earlier create of this record may have reached the target but was not "
+                          "confirmed, and the flow has no match rule to look it up; check the target, "
+                          "then run `flowhub retry --force`", stage="match")
+
+    # -- matching --------------------------------------------------------------------------
+    def match(self, rules: list[Rule], entity: Entity, source: Mapping[str, Any],
+              payload: Mapping[str, Any], refs: Mapping[str, Any]) -> str | None:
+        """The target key of the existing record, by the first match rule that finds exactly one."""
+        ctx = {"source": source, "payload": payload, "refs": refs, "flow": self.flow_ctx}
+        for rule in rules:
+            if rule.field is None or rule.value is None:
+                continue
+            value = rule.value(ctx)
+            if value is None or value == "":
+                continue
+            found = entity.find(rule.field, value)
+            if len(found) == 1:
+                return entity.key_of(found[0])
+            if len(found) > 1:
+                keys = ", ".join(entity.key_of(f) for f in found[:5])
+                raise RecordError(f"{len(found)} records in {entity.connector.connection_name}/{entity.name} "
+                                  f"match {rule.field}={value!r} ({keys}); make the match rule stricter",
+                                  stage="match")
+        return None
+
+    # -- dependencies ----------------------------------------------------------------------
+    def resolve_dependencies(self, source: Mapping[str, Any], key: str) -> dict[str, Any]:
+        refs: dict[str, Any] = {}
+        for dep in self.p.deps:
+            ctx = {"source": source, "refs": refs, "flow": self.flow_ctx}
+            if dep.when is not None and not dep.when(ctx):
+                refs[dep.spec.name] = None
+                continue
+            if dep.spec.each:
+                items = self._each(dep, ctx)
+                refs[dep.spec.name] = {k: self._ensure(dep, source, refs, k, item) for k, item in items}
+            else:
+                refs[dep.spec.name] = self._ensure(dep, source, refs, self._dep_key(dep, ctx), None)
+        return refs
+
+    def _each(self, dep: Dependency, ctx: dict[str, Any]) -> list[tuple[str, Any]]:
+        assert dep.each is not None
+        items = dep.each(ctx) or []
+        return [(self._dep_key(dep, {**ctx, "item": item}), item) for item in items]
+
+    def _dep_key(self, dep: Dependency, ctx: Mapping[str, Any]) -> str:
+        value = dep.key(ctx)
+        if value is None or value == "":
+            raise RecordError(f"requirement {dep.spec.name}: its key is empty for this record", stage="dependency")
+        return str(value)
+
+    def _lock(self, scope: str, key: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault((scope, key), threading.Lock())
+
+    def _ensure(self, dep: Dependency, source: Mapping[str, Any], refs: dict[str, Any], dkey: str,
+                item: Any) -> str | None:
+        """The target key of dependency ``dkey``: linked, matched, or created (once)."""
+        with self._lock(dep.scope, dkey):
+            link = self.store.get_link(dep.scope, dkey)
+            if link is not None and not dep.spec.once and dep.spec.existing == "update" and dep.mapping:
+                self._update_dependency(dep, source, refs, item, dkey, link.target_key, link.payload_hash)
+            if link is not None:
+                return link.target_key
+            payload = self._dep_payload(dep, source, refs, item, "create")
+            found = self.match(dep.rules, dep.target, source, payload, refs)
+            if found is not None:
+                if not self.dry_run:
+                    self.store.put_link(dep.scope, dkey, found, "{}", once=dep.spec.once)
+                return found
+            return self._create_dependency(dep, dkey, payload)
+
+    def _create_dependency(self, dep: Dependency, dkey: str, payload: dict[str, Any]) -> str | None:
+        name, where = dep.spec.name, f"{dep.target.connector.connection_name}/{dep.target.name}"
+        if dep.spec.missing == "wait":
+            raise WaitingError(f"waiting for {name} {dkey}: not found in {where} yet")
+        if dep.spec.missing == "fail":
+            raise RecordError(f"{name} {dkey} not found in {where}", stage="dependency")
+        assert dep.mapping is not None
+        model = dep.mapping.validate_payload(payload, dep.target.model, record_id=f"{name} {dkey}")
+        if self.dry_run:
+            return None
+        self.store.put_intent(dep.scope, dkey, "")
+        created = dep.target.create(model)
+        target_key = dep.target.key_of(created)
+        self.store.put_link(dep.scope, dkey, target_key, json.dumps(fingerprint(payload)), once=dep.spec.once)
+        return target_key
+
+    def _update_dependency(self, dep: Dependency, source: Mapping[str, Any], refs: dict[str, Any], item: Any,
+                           dkey: str, target_key: str, last_hash: str) -> None:
+        payload = self._dep_payload(dep, source, refs, item, "update")
+        last = json.loads(last_hash) if last_hash else None
+        changed = changed_fields(payload, last)
+        if not changed or self.dry_run:
+            return
+        assert dep.mapping is not None
+        dep.target.update(target_key, dep.mapping.validate_payload(changed, dep.target.model,
+                                                                    record_id=f"{dep.spec.name} {dkey}"))
+        merged = {**(last or {}), **fingerprint(changed)}
+        self.store.put_link(dep.scope, dkey, target_key, json.dumps(merged))
+
+    def _dep_payload(self, dep: Dependency, source: Mapping[str, Any], refs: dict[str, Any], item: Any,
+                     mode: str) -> dict[str, Any]:
+        if dep.mapping is None:
+            return {}
+        src = {**source, "item": item} if item is not None else source
+        return dep.mapping.apply(src, mode=mode, refs=refs, flow=self.flow_ctx,  # type: ignore[arg-type]
+                                 record_id=dep.spec.name)
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(self, plan: Plan) -> None:
+        """Carry out a planned create/update/delete, one record at a time."""
+        if plan.outcome is not None:
+            return
+        try:
+            self._write(plan)
+        except Exception as error:
+            plan.fail(error)
+
+    def _write(self, plan: Plan) -> None:
+        target, scope = self.p.target, self.p.scope
+        if plan.action in ("skip", "unchanged", "seen"):
+            plan.outcome = {"skip": "skipped", "seen": "unchanged"}.get(plan.action, plan.action)
+            if plan.action == "skip" and plan.target_key and not self.dry_run:
+                if self.store.get_link(scope, plan.key) is None:
+                    self.store.put_link(scope, plan.key, plan.target_key, "{}")
+            return
+        if self.dry_run:
+            plan.outcome = {"create": "created", "update": "updated", "delete": "deleted"}[plan.action]
+            return
+        assert plan.target_key is not None or plan.action == "create"
+        if plan.action == "delete":
+            target.delete(str(plan.target_key), soft=self.p.flow.deleted == "soft")
+            plan.outcome = "deleted"
+            return
+        assert plan.model is not None and plan.payload is not None
+        if plan.action == "create":
+            self.store.put_intent(scope, plan.key, "")
+            written = target.create(plan.model)
+            self.confirm(plan, written)
+        else:
+            written = target.update(str(plan.target_key), plan.model)
+            self.confirm(plan, written)
+
+    def confirm(self, plan: Plan, written: BaseModel | None) -> None:
+        """The target took the write: store the id link and the fingerprints of what was sent."""
+        assert plan.payload is not None
+        if plan.action == "create":
+            assert written is not None
+            plan.target_key = self.p.target.key_of(written)
+            prints = fingerprint(plan.payload)
+            plan.outcome = "created"
+        else:
+            prints = {**(plan.last or {}), **fingerprint(plan.payload)}
+            plan.outcome = "updated"
+        plan.response = jsonable(written) if written is not None else None
+        self.store.put_link(self.p.scope, plan.key, str(plan.target_key), json.dumps(prints))
+
+    def writeback(self, plan: Plan) -> None:
+        """Tell the source what happened, when the flow asks for it; a failure fails the record."""
+        wb = self.p.flow.writeback
+        if wb is None or self.p.writeback is None or plan.outcome not in wb.on or self.dry_run:
+            return
+        ctx = {"source": plan.source, "payload": plan.payload or {}, "refs": {}, "flow": self.flow_ctx}
+        if self.p.writeback_when is not None and not self.p.writeback_when(ctx):
+            return
+        changes = {k: t(ctx) for k, t in self.p.writeback.items()}
+        try:
+            self.p.source.writeback(plan.key, changes)
+        except Exception as error:
+            plan.stage = "writeback"
+            plan.fail(error)

@@ -1,0 +1,164 @@
+"""The runner on a real files -> sql flow: idempotent, incremental, isolating, retryable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from tests.conftest import Project, order
+
+
+def _summary(output: str) -> dict:
+    return json.loads(output)
+
+
+def test_first_run_creates_every_record_and_a_second_run_writes_nothing(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    project.source([order(i) for i in range(1, 26)])
+    code, out = run_cli("run", "orders", "--json")
+    assert code == 0, out
+    first = _summary(out)["counts"]
+    assert (first["read"], first["created"], first["failed"]) == (25, 25, 0)
+    rows = project.rows()
+    assert [r["id"] for r in rows] == list(range(1, 26))
+    assert rows[0]["email"] == "buyer1@example.com" and rows[0]["origin"] == "files"
+
+    code, out = run_cli("run", "orders", "--json")
+    second = _summary(out)["counts"]
+    assert code == 0
+    assert (second["created"], second["updated"], second["failed"]) == (0, 0, 0)
+    assert project.rows() == rows
+
+
+def test_next_run_picks_up_only_changed_records_and_sends_only_changed_fields(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    records = [order(i) for i in range(1, 11)]
+    project.source(records)
+    run_cli("run", "orders")
+    records[3] = {**records[3], "status": "completed", "modified": "2026-02-01T00:00:00"}
+    project.source(records)
+    code, out = run_cli("run", "orders", "--json")
+    counts = _summary(out)["counts"]
+    assert code == 0
+    assert counts["read"] == 1
+    assert (counts["updated"], counts["created"]) == (1, 0)
+    assert project.rows()[3]["status"] == "Completed"
+    entries = project.workspace().log("orders", "4", limit=1)
+    assert entries[0].payload == {"status": "Completed", "modified": "2026-02-01T00:00:00"}
+
+
+def test_full_reimport_creates_no_duplicates(project: Project, run_cli: Callable[..., tuple[int, str]]) -> None:
+    project.source([order(i) for i in range(1, 8)])
+    run_cli("run", "orders")
+    code, out = run_cli("run", "orders", "--full", "--json")
+    counts = _summary(out)["counts"]
+    assert code == 0
+    assert (counts["read"], counts["unchanged"], counts["created"]) == (7, 7, 0)
+    assert len(project.rows()) == 7
+
+
+def test_a_record_that_fails_mapping_is_reported_and_the_others_are_written(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    records = [order(i) for i in range(1, 6)]
+    records[2]["total"] = "twelve"
+    project.source(records)
+    code, out = run_cli("run", "orders", "--json")
+    summary = _summary(out)
+    assert code == 1
+    assert summary["counts"]["created"] == 4 and summary["counts"]["failed"] == 1
+    failure = summary["failures"][0]
+    assert failure["record"] == "3" and failure["stage"] == "map"
+    assert "mappings/orders.yaml" in failure["reason"] and "total" in failure["reason"]
+    assert [r["id"] for r in project.rows()] == [1, 2, 4, 5]
+
+    mapping = project.root / "mappings/orders.yaml"
+    fixed = "(source.total | decimal) if source.total != 'twelve' else 12"
+    mapping.write_text(mapping.read_text().replace("source.total | decimal", fixed))
+    code, out = run_cli("retry", "orders", "--json")
+    assert code == 0, out
+    assert _summary(out)["counts"]["created"] == 1
+    assert [r["id"] for r in project.rows()] == [1, 2, 3, 4, 5]
+    code, out = run_cli("retry", "orders", "--json")
+    assert _summary(out)["counts"]["read"] == 0
+
+
+def test_plan_shows_what_would_be_created_and_writes_nothing(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    project.source([order(i) for i in range(1, 4)])
+    code, out = run_cli("plan", "orders", "--json")
+    planned = _summary(out)["planned"]
+    assert code == 0
+    assert [p["action"] for p in planned] == ["create"] * 3
+    assert planned[0]["payload"]["status"] == "Pending"
+    assert project.rows() == []
+    code, out = run_cli("run", "orders", "--json")
+    assert _summary(out)["counts"]["created"] == 3
+
+
+def test_disabled_flow_does_nothing(project: Project, run_cli: Callable[..., tuple[int, str]]) -> None:
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text() + "enabled: false\n")
+    project.source([order(1)])
+    code, out = run_cli("run", "orders")
+    assert code == 0
+    assert "disabled" in out
+    assert project.rows() == []
+
+
+def test_dependency_is_created_once_and_linked_from_every_order(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    project.write("mappings/customer.yaml", """\
+        fields:
+          id: "{{ source.email | lower }}"
+          email: "{{ source.email | lower }}"
+        """)
+    mapping = project.root / "mappings/orders.yaml"
+    mapping.write_text(mapping.read_text().replace("create:\n", "  customer: \"{{ refs.customer }}\"\ncreate:\n"))
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text() + """\
+requires:
+  - name: customer
+    key: "{{ source.email | lower }}"
+    entity: customers
+    mapping: ../mappings/customer.yaml
+    match: [link, {field: email}]
+""")
+    project.source([order(1, email="a@x.no"), order(2, email="A@x.no"), order(3, email="b@x.no")])
+    code, out = run_cli("run", "orders", "--json")
+    assert code == 0, out
+    assert [r["customer"] for r in project.rows()] == ["a@x.no", "a@x.no", "b@x.no"]
+    assert [r["email"] for r in project.rows("customers")] == ["a@x.no", "b@x.no"]
+
+
+def test_record_waits_for_a_missing_dependency_and_goes_through_once_it_exists(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text() + """\
+requires:
+  - name: customer
+    key: "{{ source.email | lower }}"
+    entity: customers
+    match: [{field: email, value: "{{ source.email | lower }}"}]
+    missing: wait
+""")
+    project.source([order(1, email="known@x.no"), order(2, email="later@x.no")])
+    import sqlite3
+
+    with sqlite3.connect(project.db) as db:
+        db.execute("create table customers (id text primary key, email text, _deleted_at text, _synced_at text)")
+        db.execute("insert into customers (id, email) values ('c1', 'known@x.no')")
+    code, out = run_cli("run", "orders", "--json")
+    summary = _summary(out)
+    assert code == 0, out
+    assert (summary["counts"]["created"], summary["counts"]["waiting"]) == (1, 1)
+    with sqlite3.connect(project.db) as db:
+        db.execute("insert into customers (id, email) values ('c2', 'later@x.no')")
+    code, out = run_cli("run", "orders", "--json")
+    assert _summary(out)["counts"]["created"] == 1
+    assert [r["id"] for r in project.rows()] == [1, 2]
