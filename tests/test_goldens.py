@@ -53,7 +53,8 @@ SOURCE = "source: {id: 1, total: '10.5', note: '', status: paid, lines: [{sku: A
 
 
 def test_a_matching_case_passes(mapping: Path) -> None:
-    path = case(mapping, "ok", SOURCE + "expect: {id: 1, total: '10.50', lines: [{sku: A}], created_by: flowhub}\n")
+    expect = "expect: {id: 1, total: '10.50', lines: [{sku: A}], created_by: flowhub}\n"
+    path = case(mapping, "ok", SOURCE + expect)
     assert run_goldens([mapping]) == [GoldenResult(path, True, "")]
 
 

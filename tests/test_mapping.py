@@ -408,7 +408,8 @@ def test_a_missing_key_names_file_line_field_path_and_record(load: Loader) -> No
     with pytest.raises(MappingRecordError) as caught:
         create(mapping, record_id="1001")
     assert caught.value.record_id == "1001"
-    assert caught.value.reason == "mappings/order.yaml:6: lines[0].quantity: 'dict object' has no attribute 'qty'"
+    assert caught.value.reason == ("mappings/order.yaml:6: lines[0].quantity: "
+                                   "'dict object' has no attribute 'qty'")
 
 
 def test_a_failing_function_names_the_field_and_the_value(load: Loader) -> None:
@@ -535,7 +536,8 @@ LOAD_ERRORS = {
     "loop variable outside its each": (
         'fields:\n  lines:\n    each: "{{ source.line_items }}"\n    as: line\n    value: 1\n'
         '  sku: "{{ line.sku }}"\n',
-        r"mappings/order\.yaml:6: fields\.sku: unknown variable 'line' \(known: flow, now, omit, refs, source\)"),
+        r"mappings/order\.yaml:6: fields\.sku: unknown variable 'line' "
+        r"\(known: flow, now, omit, refs, source\)"),
     "unknown filter": (
         'fields:\n  id: "{{ source.id | lowr }}"\n',
         r"mappings/order\.yaml:2: fields\.id: unknown filter 'lowr' \(did you mean 'lower'\?\)"),
@@ -566,7 +568,8 @@ LOAD_ERRORS = {
         r"not names starting with '_' \(sandbox\)"),
     "unknown key in an each list": (
         'fields:\n  lines:\n    each: "{{ source.x }}"\n    value: 1\n    whn: 1\n',
-        r"mappings/order\.yaml:5: fields\.lines\.whn: unknown key 'whn' in an each list \(did you mean 'when'\?\)"),
+        r"mappings/order\.yaml:5: fields\.lines\.whn: unknown key 'whn' in an each list "
+        r"\(did you mean 'when'\?\)"),
     "each that is not one expression": (
         'fields:\n  lines:\n    each: "x {{ source.x }}"\n    value: 1\n',
         r"mappings/order\.yaml:3: fields\.lines\.each: expected one \{\{ expression \}\} that gives a list"),
@@ -596,7 +599,8 @@ LOAD_ERRORS = {
         r"\(did you mean 'currency'\?\)"),
     "default for a nested field nobody writes": (
         "fields:\n  billing:\n    city: x\ndefaults:\n  billing:\n    town: Oslo\n",
-        r"mappings/order\.yaml:6: defaults\.billing\.town: no field 'town' in fields\.billing \(known: city\)"),
+        r"mappings/order\.yaml:6: defaults\.billing\.town: no field 'town' in fields\.billing "
+        r"\(known: city\)"),
     "field name that is not text": (
         "fields:\n  1: x\n",
         r"mappings/order\.yaml:2: fields\.1: field names must be text; write '1' in quotes"),

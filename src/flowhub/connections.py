@@ -14,7 +14,8 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from flowhub.connector import Connector
 from flowhub.errors import FlowFileError
-from flowhub.settings import ConnectionSettings
+from flowhub.redact import register_secret
+from flowhub.settings import ConnectionSettings, secret_values
 from flowhub.yamlfile import YamlDoc, interpolate, load_yaml, located_error
 
 __all__ = ["ConnectionDef", "build_settings", "find_connections_file", "load_connections", "open_connector"]
@@ -137,5 +138,8 @@ def _mentions_secret(tp: Any) -> bool:
 
 
 def open_connector(defn: ConnectionDef, cls: type[Connector], env: Mapping[str, str]) -> Connector:
-    """Build the connector instance for one connection."""
-    return cls(build_settings(defn, cls, env), connection_name=defn.name)
+    """Build the connector instance for one connection; its secrets are masked everywhere from now on."""
+    settings = build_settings(defn, cls, env)
+    for value in secret_values(settings):
+        register_secret(value)
+    return cls(settings, connection_name=defn.name)

@@ -222,7 +222,7 @@ def merge_functions(extra: Mapping[str, Callable[..., Any]]) -> dict[str, Callab
     A plugin may add names but never replace one: a mapping must mean the same thing on every
     installation, whichever plugins happen to be there.
     """
-    from jinja2.defaults import DEFAULT_FILTERS
+    from jinja2.filters import FILTERS
 
     merged = dict(BUILTIN_FUNCTIONS)
     for name, fn in extra.items():
@@ -230,7 +230,7 @@ def merge_functions(extra: Mapping[str, Callable[..., Any]]) -> dict[str, Callab
             problem = "clashes with the built-in function of that name"
         elif name in RESERVED_NAMES:
             problem = "is a reserved name in mappings"
-        elif name in DEFAULT_FILTERS:
+        elif name in FILTERS:
             problem = "clashes with Jinja's built-in filter of that name"
         elif not (isinstance(name, str) and name.isidentifier() and not name.startswith("_")):
             problem = "is not usable in expressions (letters, digits and '_', not starting with '_')"

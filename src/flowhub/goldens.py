@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from flowhub.errors import MappingError, MappingRecordError
 from flowhub.mapping import FieldMapping, SkipRecord, load_mapping
-from flowhub.mapping.yaml12 import yaml12_booleans
 from flowhub.yamlfile import field_path, load_yaml, validate
 
 __all__ = ["GoldenCase", "GoldenResult", "case_paths", "jsonable", "run_goldens"]
@@ -88,14 +87,14 @@ def run_case(mapping: FieldMapping, path: Path) -> GoldenResult:
         return _judge(path, case, "error", exc.reason)
     if case.expect is None:
         wanted = "skipped" if case.expect_skip is not None else "to fail"
-        return GoldenResult(path, False, f"expected the record {wanted}, but it mapped to {jsonable(actual)!r}")
+        got = jsonable(actual)
+        return GoldenResult(path, False, f"expected the record {wanted}, but it mapped to {got!r}")
     lines = diff(case.expect, actual)
     return GoldenResult(path, not lines, "\n".join(lines))
 
 
 def _read_case(path: Path) -> GoldenCase:
     doc = load_yaml(path, error=MappingError)
-    yaml12_booleans(doc)
     return validate(doc, GoldenCase, error=MappingError)
 
 
@@ -106,7 +105,8 @@ def _judge(path: Path, case: GoldenCase, outcome: Literal["skip", "error"], reas
     what = "skipped" if outcome == "skip" else "failed"
     if wanted is None:
         return GoldenResult(path, False, f"the record was {what}: {reason}")
-    return GoldenResult(path, False, f"expected {wanted!r} in the reason, but the record was {what}: {reason}")
+    return GoldenResult(path, False, f"expected {wanted!r} in the reason, but the record was {what}: "
+                                     f"{reason}")
 
 
 def jsonable(value: Any) -> Any:

@@ -53,6 +53,13 @@ class Plan:
         self.reason = getattr(error, "reason", None) or str(error) or repr(error)
 
 
+def _key(entity: Entity, record: BaseModel) -> str:
+    key = entity.key_of(record)
+    if key in ("", "None"):
+        raise ValueError(f"it has no key ({entity.key!r} is empty)")
+    return key
+
+
 class Pipeline:
     """The per-record steps of one prepared flow; thread-safe."""
 
@@ -66,7 +73,12 @@ class Pipeline:
     def plan(self, record: BaseModel, *, full: bool) -> Plan:
         """Map and match one record; dependencies are resolved (and created) here."""
         src = self.p.source
-        plan = Plan(src.key_of(record), src.cursor_of(record), record.model_dump(by_alias=True))
+        try:
+            plan = Plan(_key(src, record), src.cursor_of(record), record.model_dump(by_alias=True))
+        except Exception as error:
+            plan = Plan(f"unkeyed-{id(record)}", None, {})
+            plan.fail(RecordError(f"malformed record from the source: {error}", stage="read"))
+            return plan
         try:
             if src.is_deleted(record):
                 self._plan_delete(plan)

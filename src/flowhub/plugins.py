@@ -150,9 +150,15 @@ class Plugins:
         dist = self._dist_of(plugin)
         if not callable(fn):
             raise PluginError(dist, f"register_functions got {fn!r}, which is not callable")
+        from flowhub.functions import merge_functions
+
         fname = name or fn.__name__
         if fname in reg.functions:
             raise PluginError(dist, f"mapping function '{fname}' is already registered")
+        try:
+            merge_functions({fname: fn})
+        except ValueError as exc:
+            raise PluginError(dist, str(exc)) from None
         reg.functions[fname] = fn
 
     def _add_sandbox(self, reg: _Registries, plugin: str, sandbox: Any) -> None:

@@ -83,6 +83,9 @@ class Runner:
             body()
         except AuthError as error:
             self.summary.status, self.summary.error = "failed", str(error)
+        except Exception as error:  # the source stream broke: what was done is kept, the run stops
+            log.debug("run of %s stopped", self.p.name, exc_info=True)
+            self.summary.status, self.summary.error = "failed", f"{type(error).__name__}: {error}"
         except BaseException as error:
             self.summary.status, self.summary.error = "interrupted", str(error) or repr(error)
             self._finish()
@@ -152,7 +155,7 @@ class Runner:
 
     # -- one chunk -------------------------------------------------------------------------
     def _chunk(self, pool: ThreadPoolExecutor, records: list[BaseModel], *, dedupe: bool, full: bool) -> None:
-        records = _last_per_key(records, self.p.source.key_of)
+        records = _last_per_key(records, self._safe_key)
         self.summary.counts["read"] += len(records)
         seen = self._already_done(records) if dedupe else set()
         plans = list(pool.map(lambda r: self._plan(r, seen, full), records))
@@ -161,9 +164,15 @@ class Runner:
         for plan in plans:
             self._settle(plan)
 
+    def _safe_key(self, record: BaseModel) -> str:
+        try:
+            return self.p.source.key_of(record)
+        except Exception:
+            return f"unkeyed-{id(record)}"
+
     def _plan(self, record: BaseModel, seen: set[tuple[str, str | None]], full: bool) -> Plan:
         src = self.p.source
-        if (src.key_of(record), src.cursor_of(record)) in seen:
+        if seen and (self._safe_key(record), src.cursor_of(record)) in seen:
             plan = Plan(src.key_of(record), src.cursor_of(record), {})
             plan.action = "seen"
             return plan
@@ -173,7 +182,7 @@ class Runner:
         src = self.p.source
         if src.cursor is None:
             return set()
-        states = self.store.record_states(self.p.name, [src.key_of(r) for r in records])
+        states = self.store.record_states(self.p.name, [self._safe_key(r) for r in records])
         return {(k, s.cursor) for k, s in states.items() if s.status == "done" and s.cursor is not None}
 
     def _write(self, pool: ThreadPoolExecutor, plans: list[Plan]) -> None:

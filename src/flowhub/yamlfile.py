@@ -107,6 +107,8 @@ def _scalar(node: yaml.Node) -> Any:
     tag = node.tag
     if tag == "tag:yaml.org,2002:timestamp":
         return node.value
+    if tag == "tag:yaml.org,2002:bool" and node.value.lower() not in ("true", "false"):
+        return node.value  # YAML 1.2: NO is Norway's country code, yes/no/on/off are words
     return _RESOLVER.construct_object(node, deep=True)
 
 

@@ -115,7 +115,8 @@ class SectionCompiler:
 
     def check_defaults(self, defaults: Any, known: dict[Any, Any], loc: Loc, where: str) -> None:
         if not isinstance(defaults, dict):
-            raise self.error(loc, f"expected a mapping of field names to values, got {type(defaults).__name__}")
+            kind = type(defaults).__name__
+            raise self.error(loc, f"expected a mapping of field names to values, got {kind}")
         for key in defaults:
             if key not in known:
                 hint = did_you_mean(str(key), [k for k in known if isinstance(k, str)])

@@ -97,7 +97,8 @@ def _table_references(tree: nodes.Template) -> Iterator[tuple[str, str]]:
     for node in tree.find_all((nodes.Call, nodes.Filter)):
         if isinstance(node, nodes.Call):
             function = node.node.name if isinstance(node.node, nodes.Name) else None
+            args = node.args
         else:
-            function = node.name
-        if function in _TABLE_FUNCTIONS and node.args and isinstance(node.args[0], nodes.Const):
-            yield function, str(node.args[0].value)
+            function, args = node.name, node.args  # type: ignore[attr-defined]
+        if function in _TABLE_FUNCTIONS and args and isinstance(args[0], nodes.Const):
+            yield function, str(args[0].value)

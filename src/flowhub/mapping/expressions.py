@@ -11,33 +11,29 @@ falls back to Jinja itself, for the whole expression, so both routes share one m
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jinja2 import Undefined, nodes
+from jinja2 import nodes
 from jinja2.environment import TemplateExpression
 from jinja2.nodes import EvalContext
 
-from flowhub.mapping.environment import OMIT, MappingEnvironment
+from flowhub.mapping.closures import (
+    BINARY,
+    COMPARE,
+    UNARY,
+    Evaluator,
+    caller,
+    check,
+    fast_path,
+    path_of,
+    text_renderer,
+)
+from flowhub.mapping.environment import MappingEnvironment
 
 __all__ = ["Evaluator", "ExpressionCompiler", "Unsupported", "is_single_expression"]
 
-Evaluator = Callable[[dict[str, Any]], Any]
-_MISS = (KeyError, IndexError, TypeError)
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gteq": operator.ge,
-    "lt": operator.lt, "lteq": operator.le,
-    "in": lambda a, b: a in b, "notin": lambda a, b: a not in b,
-}
-_BINARY: dict[type[nodes.Node], Callable[[Any, Any], Any]] = {
-    nodes.Add: operator.add, nodes.Sub: operator.sub, nodes.Mul: operator.mul,
-    nodes.Div: operator.truediv, nodes.FloorDiv: operator.floordiv, nodes.Mod: operator.mod,
-    nodes.Pow: operator.pow,
-}
-_UNARY: dict[type[nodes.Node], Callable[[Any], Any]] = {
-    nodes.Not: operator.not_, nodes.Neg: operator.neg, nodes.Pos: operator.pos,
-}
+_NONE: Mapping[str, Callable[..., Any]] = {}
 
 
 class Unsupported(Exception):
@@ -49,12 +45,6 @@ def is_single_expression(tree: nodes.Template) -> bool:
     body = tree.body
     return (len(body) == 1 and isinstance(body[0], nodes.Output) and len(body[0].nodes) == 1
             and not isinstance(body[0].nodes[0], nodes.TemplateData))
-
-
-def _check(value: Any) -> Any:
-    if isinstance(value, Undefined):
-        value._fail_with_undefined_error()
-    return value
 
 
 class ExpressionCompiler:
@@ -87,19 +77,20 @@ class ExpressionCompiler:
         the check off the per-field loop.
         """
         try:
-            path = _path_of(node, self.env)
-            if path is not None:
-                return self._path(*path, checked=True)
-            evaluate = self.compile_node(node)
-            if self._always_defined(node):
-                return evaluate
+            return self._defined(node)
         except Unsupported:
             evaluate = self.with_jinja(node)
+        return lambda scope: check(evaluate(scope))
 
-        def checked(scope: dict[str, Any]) -> Any:
-            return _check(evaluate(scope))
-
-        return checked
+    def _defined(self, node: nodes.Node) -> Evaluator:
+        """``node`` compiled so that it fails on an undefined value rather than returning it."""
+        path = path_of(node, self.env)
+        if path is not None:
+            return self._path(*path, checked=True)
+        evaluate = self.compile_node(node)
+        if self._always_defined(node):
+            return evaluate
+        return lambda scope: check(evaluate(scope))
 
     def _always_defined(self, node: nodes.Node) -> bool:
         if isinstance(node, nodes.Filter):
@@ -111,7 +102,7 @@ class ExpressionCompiler:
         tree = nodes.Template(body, lineno=1)
         tree.set_environment(self.env)
         compiled = TemplateExpression(self.env.from_string(tree), undefined_to_none=False)
-        return compiled  # type: ignore[return-value]
+        return compiled
 
     @staticmethod
     def _output_parts(tree: nodes.Template) -> list[nodes.Node] | None:
@@ -123,29 +114,25 @@ class ExpressionCompiler:
         return parts
 
     def _text(self, parts: list[nodes.Node]) -> Evaluator:
-        pieces: list[tuple[str, Evaluator | None]] = [
-            (part.data, None) if isinstance(part, nodes.TemplateData) else ("", self.compile_node(part))
-            for part in parts
-        ]
+        """Mixed text as one ``str.format`` over the expressions' text (``None``/``omit`` as nothing).
 
-        def render(scope: dict[str, Any]) -> str:
-            out: list[str] = []
-            for text, evaluate in pieces:
-                if evaluate is None:
-                    out.append(text)
-                    continue
-                value = evaluate(scope)
-                if value is not None and value is not OMIT:
-                    out.append(value if type(value) is str else str(value))
-            return "".join(out)
-
-        return render
+        The format string is built from the template's literal text with braces doubled, and has
+        only positional ``{}`` fields, so nothing in it is ever looked up.
+        """
+        texts, evaluators = [], []
+        for part in parts:
+            if isinstance(part, nodes.TemplateData):
+                texts.append(part.data.replace("{", "{{").replace("}", "}}"))
+            else:
+                texts.append("{}")
+                evaluators.append(self.compile_node(part))
+        return text_renderer("".join(texts).format, evaluators)
 
     def compile_node(self, node: nodes.Node) -> Evaluator:
         handler = _HANDLERS.get(type(node))
         if handler is None:
             raise Unsupported
-        return handler(self, node)  # type: ignore[no-any-return]
+        return handler(self, node)
 
     # -- leaves and paths ---------------------------------------------------------------------
 
@@ -161,7 +148,7 @@ class ExpressionCompiler:
         return lambda scope: scope[name]
 
     def _access(self, node: nodes.Getattr | nodes.Getitem) -> Evaluator:
-        path = _path_of(node, self.env)
+        path = path_of(node, self.env)
         if path is not None:
             return self._path(*path)
         if isinstance(node, nodes.Getitem):
@@ -193,14 +180,14 @@ class ExpressionCompiler:
             value = scope[base]
             for key, is_attr in keys:
                 value = env.getattr(value, key) if is_attr else env.getitem(value, key)  # type: ignore[arg-type]
-            return _check(value) if checked else value
+            return check(value) if checked else value
 
-        return _fast_path(base, tuple(k for k, _ in keys), slow)
+        return fast_path(base, tuple(k for k, _ in keys), slow)
 
     # -- calls ----------------------------------------------------------------------------------
 
     def _callable(self, name: str, own: Mapping[str, Callable[..., Any]],
-                  jinja: Mapping[str, Callable[..., Any]]) -> tuple[Callable[..., Any], bool]:
+                  jinja: Mapping[str, Any]) -> tuple[Callable[..., Any], bool]:
         """The function to call and whether undefined arguments must be refused first."""
         if name in own:
             return own[name], True
@@ -221,7 +208,7 @@ class ExpressionCompiler:
         return self._call_with(function, strict, [node.node, *node.args], node)
 
     def _test(self, node: nodes.Test) -> Evaluator:
-        function, _ = self._callable(node.name, {}, self.env.tests)
+        function, _ = self._callable(node.name, _NONE, self.env.tests)
         return self._call_with(function, False, [node.node, *node.args], node)
 
     def _call(self, node: nodes.Call) -> Evaluator:
@@ -233,15 +220,19 @@ class ExpressionCompiler:
                    node: nodes.Filter | nodes.Test | nodes.Call) -> Evaluator:
         if node.dyn_args is not None or node.dyn_kwargs is not None:
             raise Unsupported
-        positional = [self.compile_node(arg) for arg in args]
-        keywords = {kw.key: self.compile_node(kw.value) for kw in node.kwargs}
-        return _caller(function, strict, positional, keywords)
+        compile_arg = self._defined if strict else self.compile_node
+        positional = [compile_arg(arg) for arg in args]
+        keywords: dict[str, Evaluator] = {}
+        for keyword in node.kwargs:
+            assert isinstance(keyword, nodes.Keyword)
+            keywords[keyword.key] = compile_arg(keyword.value)
+        return caller(function, positional, keywords)
 
     # -- operators and literals ----------------------------------------------------------------
 
     def _compare(self, node: nodes.Compare) -> Evaluator:
         first = self.compile_node(node.expr)
-        ops = [(_COMPARE[op.op], self.compile_node(op.expr)) for op in node.ops]
+        ops = [(COMPARE[op.op], self.compile_node(op.expr)) for op in node.ops]
         if len(ops) == 1:
             (compare, right), = ops
             return lambda scope: compare(first(scope), right(scope))
@@ -259,11 +250,11 @@ class ExpressionCompiler:
         return chain
 
     def _binary(self, node: nodes.BinExpr) -> Evaluator:
-        left, right, op = self.compile_node(node.left), self.compile_node(node.right), _BINARY[type(node)]
+        left, right, op = self.compile_node(node.left), self.compile_node(node.right), BINARY[type(node)]
         return lambda scope: op(left(scope), right(scope))
 
     def _unary(self, node: nodes.UnaryExpr) -> Evaluator:
-        inner, op = self.compile_node(node.node), _UNARY[type(node)]
+        inner, op = self.compile_node(node.node), UNARY[type(node)]
         return lambda scope: op(inner(scope))
 
     def _and(self, node: nodes.And) -> Evaluator:
@@ -281,7 +272,8 @@ class ExpressionCompiler:
     def _cond(self, node: nodes.CondExpr) -> Evaluator:
         if node.expr2 is None:
             raise Unsupported  # Jinja builds a helpful undefined for the missing else
-        test, yes, no = self.compile_node(node.test), self.compile_node(node.expr1), self.compile_node(node.expr2)
+        test, yes = self.compile_node(node.test), self.compile_node(node.expr1)
+        no = self.compile_node(node.expr2)
         return lambda scope: yes(scope) if test(scope) else no(scope)
 
     def _list(self, node: nodes.List | nodes.Tuple) -> Evaluator:
@@ -293,89 +285,6 @@ class ExpressionCompiler:
     def _dict(self, node: nodes.Dict) -> Evaluator:
         pairs = [(self.compile_node(pair.key), self.compile_node(pair.value)) for pair in node.items]
         return lambda scope: {key(scope): value(scope) for key, value in pairs}
-
-
-def _path_of(node: nodes.Node, env: MappingEnvironment) -> tuple[str, tuple[tuple[str | int, bool], ...]] | None:
-    """``source.lines[0].sku`` -> ("source", (("lines", True), (0, False), ("sku", True)))."""
-    keys: list[tuple[str | int, bool]] = []
-    while isinstance(node, nodes.Getattr | nodes.Getitem):
-        if isinstance(node, nodes.Getattr):
-            keys.append((node.attr, True))
-        elif (isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str | int)
-              and not isinstance(node.arg.value, bool)):
-            keys.append((node.arg.value, False))
-        else:
-            return None
-        node = node.node
-    if not isinstance(node, nodes.Name) or node.name in env.globals:
-        return None
-    return node.name, tuple(reversed(keys))
-
-
-def _fast_path(base: str, keys: tuple[str | int, ...], slow: Evaluator) -> Evaluator:
-    """Index straight through dicts and lists; any miss replays the path through the sandbox."""
-    if len(keys) == 1:
-        (k1,) = keys
-
-        def get1(scope: dict[str, Any]) -> Any:
-            try:
-                return scope[base][k1]
-            except _MISS:
-                return slow(scope)
-
-        return get1
-    if len(keys) == 2:
-        k1, k2 = keys
-
-        def get2(scope: dict[str, Any]) -> Any:
-            try:
-                return scope[base][k1][k2]
-            except _MISS:
-                return slow(scope)
-
-        return get2
-
-    def get(scope: dict[str, Any]) -> Any:
-        try:
-            value = scope[base]
-            for key in keys:
-                value = value[key]
-            return value
-        except _MISS:
-            return slow(scope)
-
-    return get
-
-
-def _caller(function: Callable[..., Any], strict: bool, positional: list[Evaluator],
-            keywords: dict[str, Evaluator]) -> Evaluator:
-    if not keywords and len(positional) == 1:
-        (first,) = positional
-        if strict:
-
-            def call1(scope: dict[str, Any]) -> Any:
-                value = first(scope)
-                if isinstance(value, Undefined):
-                    value._fail_with_undefined_error()
-                return function(value)
-
-            return call1
-        return lambda scope: function(first(scope))
-    if not keywords and len(positional) == 2:
-        first, second = positional
-        if strict:
-            return lambda scope: function(_check(first(scope)), _check(second(scope)))
-        return lambda scope: function(first(scope), second(scope))
-
-    def call(scope: dict[str, Any]) -> Any:
-        args = [arg(scope) for arg in positional]
-        kwargs = {key: value(scope) for key, value in keywords.items()}
-        if strict:
-            for value in (*args, *kwargs.values()):
-                _check(value)
-        return function(*args, **kwargs)
-
-    return call
 
 
 _HANDLERS: dict[type[nodes.Node], Callable[[ExpressionCompiler, Any], Evaluator]] = {
@@ -394,6 +303,6 @@ _HANDLERS: dict[type[nodes.Node], Callable[[ExpressionCompiler, Any], Evaluator]
     nodes.List: ExpressionCompiler._list,
     nodes.Tuple: ExpressionCompiler._list,
     nodes.Dict: ExpressionCompiler._dict,
-    **{kind: ExpressionCompiler._binary for kind in _BINARY},
-    **{kind: ExpressionCompiler._unary for kind in _UNARY},
+    **{kind: ExpressionCompiler._binary for kind in BINARY},
+    **{kind: ExpressionCompiler._unary for kind in UNARY},
 }

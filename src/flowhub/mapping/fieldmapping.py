@@ -24,7 +24,7 @@ M = TypeVar("M", bound=BaseModel)
 _EMPTY: Mapping[str, Any] = {}
 
 
-class SkipRecord(Exception):  # noqa: N818 - it is a decision, not an error
+class SkipRecord(Exception):
     """The mapping decided this record is not for the target (``when`` false, ``unmapped: skip``)."""
 
     def __init__(self, reason: str) -> None:

@@ -16,7 +16,6 @@ from flowhub.mapping.expressions import ExpressionCompiler
 from flowhub.mapping.fieldmapping import FieldMapping
 from flowhub.mapping.runtime import object_builder
 from flowhub.mapping.tables import POLICIES, Lookup, ValueMap, key_text
-from flowhub.mapping.yaml12 import yaml12_booleans
 from flowhub.yamlfile import YamlDoc, field_path, load_yaml
 
 __all__ = ["load_mapping"]
@@ -35,7 +34,6 @@ def load_mapping(path: Path, *, functions: Mapping[str, Callable[..., Any]] | No
     the target accepts, so a misspelt target field fails now rather than at the API.
     """
     doc = load_yaml(path, error=MappingError)
-    yaml12_booleans(doc)
     data = _top_level(doc)
     try:
         calls = merge_functions(functions or {})
@@ -79,10 +77,11 @@ def _value_maps(doc: YamlDoc, spec: dict[Any, Any]) -> dict[str, ValueMap]:
     for name, entry in spec.items():
         loc = ("value_maps", name)
         if not isinstance(entry, dict):
-            raise _error(doc, loc, f"expected a mapping with 'map:' (and 'unmapped:', 'default:'), got {_kind(entry)}")
+            raise _error(doc, loc, f"expected a mapping with 'map:' and 'unmapped:', got {_kind(entry)}")
         for key in entry:
             if key not in _VALUE_MAP_KEYS:
-                raise _error(doc, (*loc, key), f"unknown key '{key}' ({did_you_mean(str(key), _VALUE_MAP_KEYS)})")
+                hint = did_you_mean(str(key), _VALUE_MAP_KEYS)
+                raise _error(doc, (*loc, key), f"unknown key '{key}' ({hint})")
         if not isinstance(entry.get("map"), dict):
             raise _error(doc, (*loc, "map"), "expected a mapping of source values to target values")
         policy = entry.get("unmapped", "default" if "default" in entry else "fail")
@@ -92,7 +91,8 @@ def _value_maps(doc: YamlDoc, spec: dict[Any, Any]) -> dict[str, ValueMap]:
             problem = ("'unmapped: default' needs a 'default:' value" if policy == "default"
                        else f"'default:' is only used with 'unmapped: default', not '{policy}'")
             raise _error(doc, loc, problem)
-        out[str(name)] = ValueMap(str(name), _table(doc, entry["map"], (*loc, "map")), policy, entry.get("default"))
+        table = _table(doc, entry["map"], (*loc, "map"))
+        out[str(name)] = ValueMap(str(name), table, policy, entry.get("default"))
     return out
 
 
@@ -115,7 +115,11 @@ def _table(doc: YamlDoc, table: dict[Any, Any], loc: tuple[str | int, ...]) -> d
     return out
 
 
-def _table_functions(value_maps: dict[str, ValueMap], lookups: dict[str, Lookup]) -> tuple[dict[str, Any], dict[str, Any]]:
+Functions = dict[str, Callable[..., Any]]
+
+
+def _table_functions(value_maps: dict[str, ValueMap],
+                     lookups: dict[str, Lookup]) -> tuple[Functions, Functions]:
     """``lookup``/``value_map`` as calls (table name first) and as filters (value first)."""
 
     def lookup(table: str, key: Any, default: Any = _NO_DEFAULT) -> Any:
@@ -130,7 +134,8 @@ def _table_functions(value_maps: dict[str, ValueMap], lookups: dict[str, Lookup]
     def value_map_filter(value: Any, name: str) -> Any:
         return value_map(name, value)
 
-    return {"lookup": lookup, "value_map": value_map}, {"lookup": lookup_filter, "value_map": value_map_filter}
+    calls: Functions = {"lookup": lookup, "value_map": value_map}
+    return calls, {"lookup": lookup_filter, "value_map": value_map_filter}
 
 
 _NO_DEFAULT: Any = object()
@@ -159,10 +164,11 @@ def _compile(doc: YamlDoc, data: dict[str, Any], functions: dict[str, Callable[.
                                        check=False)
                for name in SECTIONS}
     when = compiler.condition(data["when"], ("when",), VARIABLES) if "when" in data else None
+    modes = ("create", "update")
     return FieldMapping(
         path=doc.path, name=doc.name,
-        builders={mode: object_builder(entries["fields"] + entries[mode]) for mode in ("create", "update")},
-        written={mode: frozenset(sections["fields"]) | frozenset(sections[mode]) for mode in ("create", "update")},
+        builders={mode: object_builder(entries["fields"] + entries[mode]) for mode in modes},
+        written={mode: frozenset(sections["fields"]) | frozenset(sections[mode]) for mode in modes},
         lines=compiler.lines, value_maps=value_maps, when=when,
         when_text=str(data.get("when", "")), when_line=doc.line_of(("when",)),
     )
@@ -181,4 +187,5 @@ def _check_targets(doc: YamlDoc, data: dict[str, Any], targets: set[str]) -> Non
     for name in (*SECTIONS, "defaults"):
         for key in data.get(name, {}):
             if key not in targets:
-                raise _error(doc, (name, key), f"unknown target field '{key}' ({did_you_mean(str(key), targets)})")
+                hint = did_you_mean(str(key), targets)
+                raise _error(doc, (name, key), f"unknown target field '{key}' ({hint})")
