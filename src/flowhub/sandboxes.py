@@ -273,11 +273,12 @@ def _seconds(value: float) -> bytes:
 class ServedApp:
     """An ASGI app served by uvicorn on a loopback daemon thread; stop() shuts it down cleanly."""
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, host: str, port: int) -> None:
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread, host: str, port: int,
+                 scheme: str = "http") -> None:
         self._server = server
         self._thread = thread
         self.host, self.port = host, port
-        self.base_url = f"http://{host}:{port}"
+        self.base_url = f"{scheme}://{host}:{port}"
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask uvicorn to exit, close open connections, and wait for the thread."""
@@ -299,12 +300,15 @@ class ServedApp:
         return f"<ServedApp {self.base_url}>"
 
 
-def serve(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0) -> ServedApp:
+def serve(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0,
+          ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> ServedApp:
     """Serve ``app`` on ``host:port`` (port 0: a free port) and return once it accepts connections.
 
     The socket is bound here, before the thread starts, so the port is known at once and a
     port clash raises in the caller's thread. asyncio sets TCP_NODELAY on accepted sockets,
-    so keep-alive clients are not slowed by Nagle's algorithm.
+    so keep-alive clients are not slowed by Nagle's algorithm. With ``ssl_certfile`` and
+    ``ssl_keyfile`` it serves HTTPS, for clients that insist on it (point them at the
+    certificate as their CA bundle).
     """
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -315,7 +319,8 @@ def serve(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, startup_timeo
         raise
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False,
-                            lifespan="off", ws="none", http="h11", timeout_graceful_shutdown=2)
+                            lifespan="off", ws="none", http="h11", timeout_graceful_shutdown=2,
+                            ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=_run, args=(server, sock), name=f"sandbox:{bound_port}", daemon=True)
     thread.start()
@@ -326,7 +331,7 @@ def serve(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, startup_timeo
             raise RuntimeError(f"sandbox server on {host}:{bound_port} did not start")
         threading.Event().wait(0.01)
         waited += 0.01
-    return ServedApp(server, thread, host, bound_port)
+    return ServedApp(server, thread, host, bound_port, "https" if ssl_certfile else "http")
 
 
 def _run(server: uvicorn.Server, sock: socket.socket) -> None:
