@@ -40,8 +40,8 @@ HTML_NOTICE = (
 
 _ERROR_PAGES: dict[int, str] = {
     500: (
-        "<!DOCTYPE html>\n<html lang=\"en-US\"><head><meta charset=\"utf-8\"><title>WordPress &rsaquo; Error"
-        "</title></head><body id=\"error-page\"><div class=\"wp-die-message\"><p>There has been a critical"
+        '<!DOCTYPE html>\n<html lang="en-US"><head><meta charset="utf-8"><title>WordPress &rsaquo; Error'
+        '</title></head><body id="error-page"><div class="wp-die-message"><p>There has been a critical'
         " error on this website.</p></div></body></html>"
     ),
     502: "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
@@ -94,8 +94,9 @@ class FaultInjection:
     ``on_reset`` so an app can restore its seed data).
     """
 
-    def __init__(self, app: ASGIApp, faults: Faults | None = None,
-                 on_reset: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, faults: Faults | None = None, on_reset: Callable[[], None] | None = None
+    ) -> None:
         self.app = app
         self.initial = (faults or Faults()).model_copy(deep=True)
         self.on_reset = on_reset
@@ -133,10 +134,16 @@ class FaultInjection:
 
     async def _inject(self, kind: FaultKind, scope: Scope, receive: Receive, send: Send) -> None:
         if kind == "429":
-            await _send_json(send, 429, {"code": "rest_too_many_requests",
-                                         "message": "Too many requests. Please slow down.",
-                                         "data": {"status": 429}},
-                             [(b"retry-after", _seconds(self.faults.retry_after))])
+            await _send_json(
+                send,
+                429,
+                {
+                    "code": "rest_too_many_requests",
+                    "message": "Too many requests. Please slow down.",
+                    "data": {"status": 429},
+                },
+                [(b"retry-after", _seconds(self.faults.retry_after))],
+            )
         elif kind in ("500", "502", "503"):
             extra = [(b"retry-after", _seconds(self.faults.retry_after))] if kind == "503" else []
             await _send_html(send, int(kind), _ERROR_PAGES[int(kind)], extra)
@@ -153,7 +160,7 @@ class FaultInjection:
 
     # -- control routes ----------------------------------------------------------------------
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
-        action = scope["path"][len(CONTROL_PREFIX):].strip("/")
+        action = scope["path"][len(CONTROL_PREFIX) :].strip("/")
         method = scope["method"]
         if action == "stats" and method == "GET":
             await _send_json(send, 200, self.stats())
@@ -170,14 +177,22 @@ class FaultInjection:
             self.reset()
             await _send_json(send, 200, self.stats())
         else:
-            await _send_json(send, 404, {"code": "sandbox_no_route",
-                                         "message": "known: GET stats, POST faults, POST reset"})
+            await _send_json(
+                send,
+                404,
+                {"code": "sandbox_no_route", "message": "known: GET stats, POST faults, POST reset"},
+            )
 
     def stats(self) -> dict[str, Any]:
         """Counters (seen, passed, faulted, faults by kind) and the faults in force."""
         by_kind = {k.split(":", 1)[1]: v for k, v in self.counts.items() if k.startswith("fault:")}
-        return {"seen": self.counts["seen"], "passed": self.counts["passed"],
-                "faulted": self.counts["faulted"], "by_kind": by_kind, "faults": self.faults.model_dump()}
+        return {
+            "seen": self.counts["seen"],
+            "passed": self.counts["passed"],
+            "faulted": self.counts["faulted"],
+            "by_kind": by_kind,
+            "faults": self.faults.model_dump(),
+        }
 
     def set_faults(self, faults: Faults) -> None:
         """Change the faults at run time; a new seed restarts the draw."""
@@ -248,8 +263,9 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _send_json(send: Send, status: int, payload: object,
-                     extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _send_json(
+    send: Send, status: int, payload: object, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     body = json.dumps(payload).encode()
     await _send(send, status, body, b"application/json; charset=UTF-8", extra or [])
 
@@ -258,8 +274,9 @@ async def _send_html(send: Send, status: int, html: str, extra: list[tuple[bytes
     await _send(send, status, html.encode(), b"text/html; charset=UTF-8", extra)
 
 
-async def _send(send: Send, status: int, body: bytes, content_type: bytes,
-                extra: list[tuple[bytes, bytes]]) -> None:
+async def _send(
+    send: Send, status: int, body: bytes, content_type: bytes, extra: list[tuple[bytes, bytes]]
+) -> None:
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -273,8 +290,9 @@ def _seconds(value: float) -> bytes:
 class ServedApp:
     """An ASGI app served by uvicorn on a loopback daemon thread; stop() shuts it down cleanly."""
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, host: str, port: int,
-                 scheme: str = "http") -> None:
+    def __init__(
+        self, server: uvicorn.Server, thread: threading.Thread, host: str, port: int, scheme: str = "http"
+    ) -> None:
         self._server = server
         self._thread = thread
         self.host, self.port = host, port
@@ -292,25 +310,37 @@ class ServedApp:
     def __enter__(self) -> ServedApp:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def __repr__(self) -> str:
         return f"<ServedApp {self.base_url}>"
 
 
-def serve(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, startup_timeout: float = 10.0,
-          ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> ServedApp:
+def serve(
+    app: ASGIApp,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    startup_timeout: float = 10.0,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+) -> ServedApp:
     """Serve ``app`` on ``host:port`` (port 0: a free port) and return once it accepts connections.
 
     The socket is bound here, before the thread starts, so the port is known at once and a
-    port clash raises in the caller's thread. asyncio sets TCP_NODELAY on accepted sockets,
-    so keep-alive clients are not slowed by Nagle's algorithm. With ``ssl_certfile`` and
+    port clash raises in the caller's thread. Accepted sockets get TCP_NODELAY, so keep-alive
+    clients are not stalled ~40 ms per request by Nagle's algorithm meeting delayed ACKs
+    (uvicorn writes headers and body separately). With ``ssl_certfile`` and
     ``ssl_keyfile`` it serves HTTPS, for clients that insist on it (point them at the
     certificate as their CA bundle).
     """
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say they are TCP.
+    sock = socket.socket(
+        socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP
+    )
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -318,9 +348,18 @@ def serve(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, startup_timeo
         sock.close()
         raise
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False,
-                            lifespan="off", ws="none", http="h11", timeout_graceful_shutdown=2,
-                            ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        ws="none",
+        http="h11",
+        timeout_graceful_shutdown=2,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=_run, args=(server, sock), name=f"sandbox:{bound_port}", daemon=True)
     thread.start()
