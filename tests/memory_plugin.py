@@ -60,7 +60,7 @@ class Contacts(Entity):
         data = payload.model_dump(exclude_unset=True)
         if settings.reject_email and data.get("email") == settings.reject_email:
             token = settings.token.get_secret_value() if settings.token else ""
-            raise RejectedError(f"memory: 422 invalid email (request token={token})", status=422)
+            raise RejectedError(f"memory: 422 invalid email (the API echoed {token})", status=422)
         key = str(data.get("id") or f"m{len(self.rows) + 1}")
         self.rows[key] = {**data, "id": key}
         return Contact.model_validate(self.rows[key])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -44,13 +45,13 @@ def served(shelf: Shelf) -> Iterator[ServedApp]:
         yield app
 
 
-def set_faults(served: ServedApp, **changes: object) -> dict[str, object]:
+def set_faults(served: ServedApp, **changes: object) -> dict[str, Any]:
     answer = httpx.post(f"{served.base_url}/__sandbox/faults", json=changes)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
-def stats(served: ServedApp) -> dict[str, object]:
+def stats(served: ServedApp) -> dict[str, Any]:
     return httpx.get(f"{served.base_url}/__sandbox/stats").json()
 
 
@@ -93,8 +94,9 @@ def test_429_carries_retry_after_and_the_write_is_not_applied(served: ServedApp,
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_server_errors_answer_html_and_do_not_reach_the_app(served: ServedApp, shelf: Shelf,
-                                                            status: int) -> None:
+def test_server_errors_answer_html_and_do_not_reach_the_app(
+    served: ServedApp, shelf: Shelf, status: int
+) -> None:
     set_faults(served, rate=1, kinds=[str(status)])
     answer = httpx.post(f"{served.base_url}/items", json={"name": "x"})
     assert answer.status_code == status
@@ -135,7 +137,7 @@ def test_html_notice_prefixes_the_real_json_answer(served: ServedApp, shelf: She
     answer = httpx.post(f"{served.base_url}/items", json={"name": "x"})
     assert answer.status_code == 201
     assert answer.text.startswith("<br />\n<b>Notice</b>:")
-    assert json.loads(answer.text[len(HTML_NOTICE):]) == {"id": 1}
+    assert json.loads(answer.text[len(HTML_NOTICE) :]) == {"id": 1}
     assert shelf.items == ["x"]
 
 
@@ -202,3 +204,59 @@ def test_faults_given_at_construction_apply_from_the_first_request(shelf: Shelf)
         answer = httpx.get(f"{app.base_url}/items")
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "2.5"
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_serve_speaks_https_with_a_certificate(shelf: Shelf, certificate: tuple[str, str]) -> None:
+    cert, key = certificate
+    with serve(shelf.app(), ssl_certfile=cert, ssl_keyfile=key) as app:
+        assert app.base_url.startswith("https://127.0.0.1:")
+        import ssl
+
+        assert httpx.get(f"{app.base_url}/items", verify=ssl.create_default_context(cafile=cert)).json() == []
+
+
+def test_accepted_connections_disable_nagle() -> None:
+    """Headers and body leave in two writes; without TCP_NODELAY keep-alive clients stall ~40 ms each."""
+    import socket
+
+    async def nodelay(request: Request) -> JSONResponse:
+        sock = request.receive.__self__.transport.get_extra_info("socket")  # type: ignore[attr-defined]
+        return JSONResponse(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    with serve(Starlette(routes=[Route("/", nodelay)])) as app:
+        assert httpx.get(f"{app.base_url}/").json() == 1
