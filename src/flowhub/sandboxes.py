@@ -31,6 +31,7 @@ __all__ = ["FaultInjection", "FaultKind", "Faults", "ServedApp", "serve"]
 FaultKind = Literal["429", "500", "502", "503", "timeout", "drop", "drop_after", "html_notice"]
 
 CONTROL_PREFIX = "/__sandbox/"
+DEFAULT_KINDS: tuple[FaultKind, ...] = ("429", "500", "502", "503", "timeout", "drop")
 
 HTML_NOTICE = (
     "<br />\n<b>Notice</b>:  Function _load_textdomain_just_in_time was called <strong>incorrectly</strong>."
@@ -66,7 +67,7 @@ class Faults(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    kinds: list[FaultKind] = Field(default_factory=lambda: ["429", "500", "502", "503", "timeout", "drop"])
+    kinds: list[FaultKind] = Field(default_factory=lambda: list(DEFAULT_KINDS))
     latency_ms: float = Field(default=0.0, ge=0.0)
     retry_after: float = Field(default=1.0, ge=0.0)
     timeout_s: float = Field(default=5.0, ge=0.0)
