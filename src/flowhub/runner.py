@@ -161,8 +161,9 @@ class Runner:
         plans = list(pool.map(lambda r: self._plan(r, seen, full), records))
         self._write(pool, plans)
         list(pool.map(self.pipeline.writeback, plans))
-        for plan in plans:
-            self._settle(plan)
+        with self.store.batch():
+            for plan in plans:
+                self._settle(plan)
 
     def _safe_key(self, record: BaseModel) -> str:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -63,6 +65,7 @@ class StateStore:
             reason = getattr(error, "orig", None) or error
             raise ConfigError(f"cannot open state database {self.url}: {reason}") from None
         self._sql = queries.Statements(self._engine.dialect.name)
+        self._local = threading.local()
 
     def __repr__(self) -> str:
         return f"StateStore({self.url!r}, schema_version={self.schema_version})"
@@ -79,9 +82,33 @@ class StateStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One write transaction (SQLite: BEGIN IMMEDIATE), committed on exit, rolled back on error."""
+        """One write transaction (SQLite: BEGIN IMMEDIATE), committed on exit, rolled back on error.
+
+        Inside ``batch()`` on the same thread, it joins the batch's transaction instead.
+        """
+        joined = getattr(self._local, "conn", None)
+        if joined is not None:
+            yield joined
+            return
         with write_transaction(self._engine) as conn:
             yield conn
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group this thread's writes into one transaction (the runner settles a chunk this way).
+
+        All or nothing: a crash inside leaves none of the batch's writes, which is safe because
+        the cursor moves only after the batch is committed.
+        """
+        if getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        with write_transaction(self._engine) as conn:
+            self._local.conn = conn
+            try:
+                yield
+            finally:
+                self._local.conn = None
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
