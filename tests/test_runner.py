@@ -49,14 +49,23 @@ def test_next_run_picks_up_only_changed_records_and_sends_only_changed_fields(
     assert entries[0].payload == {"status": "Completed", "modified": "2026-02-01T00:00:00"}
 
 
-def test_full_reimport_creates_no_duplicates(project: Project, run_cli: Callable[..., tuple[int, str]]) -> None:
+def test_full_reimport_rewrites_every_record_from_the_source_without_duplicates(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    import sqlite3
+
     project.source([order(i) for i in range(1, 8)])
     run_cli("run", "orders")
+    with sqlite3.connect(project.db) as db:  # someone edits the local copy
+        db.execute("update orders set status = 'edited locally' where id = 3")
+    code, out = run_cli("run", "orders", "--json")
+    assert _summary(out)["counts"]["read"] == 0
     code, out = run_cli("run", "orders", "--full", "--json")
     counts = _summary(out)["counts"]
     assert code == 0
-    assert (counts["read"], counts["unchanged"], counts["created"]) == (7, 7, 0)
-    assert len(project.rows()) == 7
+    assert (counts["read"], counts["updated"], counts["created"]) == (7, 7, 0)
+    rows = project.rows()
+    assert len(rows) == 7 and rows[2]["status"] == "Pending"  # the source is the truth again (K3)
 
 
 def test_a_record_that_fails_mapping_is_reported_and_the_others_are_written(

@@ -83,7 +83,7 @@ class Pipeline:
             if src.is_deleted(record):
                 self._plan_delete(plan)
             else:
-                self._plan_write(plan)
+                self._plan_write(plan, full=full)
         except Exception as error:
             plan.fail(error)
         return plan
@@ -96,7 +96,8 @@ class Pipeline:
             return
         plan.action, plan.target_key = "delete", link.target_key
 
-    def _plan_write(self, plan: Plan) -> None:
+    def _plan_write(self, plan: Plan, *, full: bool) -> None:
+        """Map and match; a full run rewrites every mapped field (the source is the truth, K3/D3)."""
         mapping, flow = self.p.mapping, self.p.flow
         refs = self.resolve_dependencies(plan.source, plan.key)
         from flowhub.mapping import SkipRecord
@@ -121,7 +122,7 @@ class Pipeline:
             plan.action, plan.reason = "skip", f"exists in the target as {target_key} (existing: skip)"
             return
         update = mapping.apply(plan.source, mode="update", refs=refs, flow=self.flow_ctx, record_id=plan.key)
-        plan.last = json.loads(link.payload_hash) if link and link.payload_hash else None
+        plan.last = json.loads(link.payload_hash) if link and link.payload_hash and not full else None
         changed = changed_fields(update, plan.last)
         if not changed:
             plan.action = "unchanged"

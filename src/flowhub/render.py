@@ -53,7 +53,9 @@ def render_summary(summary: RunSummary) -> None:
         misses = cov.get("misses") if isinstance(cov, dict) else None
         if misses:
             listed = ", ".join(f"{v!r} x{n}" for v, n in misses.items())
-            click.echo(f"  value map {name}: no rule for {listed}")
+            policy = {"default": "the default was used", "keep": "kept as they are",
+                      "skip": "records skipped", "fail": "records failed"}.get(str(cov.get("policy")), "")
+            click.echo(f"  value map {name}: no rule for {listed}" + (f" ({policy})" if policy else ""))
     if counts["failed"]:
         click.echo(f"  fix the cause, then: flowhub retry {summary.flow}")
 
