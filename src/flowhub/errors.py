@@ -10,6 +10,7 @@ FlowhubError
 │   ├── AuthError           stop this flow: credentials rejected
 │   ├── RetryableError      429 / 5xx / timeout: retried with backoff, then a record failure
 │   ├── RejectedError       4xx for one record: that record fails, the run goes on
+│   │   └── NotFoundError   404: the record is gone (a linked target record is created again)
 │   └── ConflictError       the target changed under us (412 and friends): that record fails
 └── RecordError             one record failed: reason + record id; stored, visible, retryable
     ├── MappingRecordError  the mapping could not be evaluated for this record
@@ -30,6 +31,7 @@ __all__ = [
     "FlowhubError",
     "MappingError",
     "MappingRecordError",
+    "NotFoundError",
     "PluginError",
     "RecordError",
     "RejectedError",
@@ -99,6 +101,10 @@ class RetryableError(ConnectorError):
 
 class RejectedError(ConnectorError):
     """The API refused this one record; the others go on."""
+
+
+class NotFoundError(RejectedError):
+    """The record asked for does not exist (any more)."""
 
 
 class ConflictError(RejectedError):

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from flowhub.connector import Entity
-from flowhub.errors import RecordError, WaitingError
+from flowhub.errors import NotFoundError, RecordError, RejectedError, WaitingError
 from flowhub.fingerprint import changed_fields, fingerprint, jsonable
 from flowhub.prepare import Dependency, PreparedFlow, Rule
 from flowhub.state import StateStore
@@ -51,6 +51,10 @@ class Plan:
         self.outcome = "waiting" if waiting else "failed"
         self.stage = getattr(error, "stage", None) or self.stage or "write"
         self.reason = getattr(error, "reason", None) or str(error) or repr(error)
+
+
+def _gone(error: RejectedError) -> bool:
+    return isinstance(error, NotFoundError) or getattr(error, "status", None) in (404, 410)
 
 
 def _key(entity: Entity, record: BaseModel) -> str:
@@ -276,8 +280,35 @@ class Pipeline:
             written = target.create(plan.model)
             self.confirm(plan, written)
         else:
-            written = target.update(str(plan.target_key), plan.model)
+            try:
+                written = target.update(str(plan.target_key), plan.model)
+            except RejectedError as error:
+                if not _gone(error):
+                    raise
+                self._recreate(plan)
+                return
             self.confirm(plan, written)
+
+    def after_failed_write(self, plan: Plan, error: Exception) -> None:
+        """A batch item failed: re-create a linked record that is gone, otherwise fail the record."""
+        if plan.action == "update" and isinstance(error, RejectedError) and _gone(error):
+            try:
+                self._recreate(plan)
+            except Exception as again:
+                plan.fail(again)
+            return
+        plan.fail(error)
+
+    def _recreate(self, plan: Plan) -> None:
+        """The linked target record is gone (deleted there): forget the link and create it anew."""
+        self.store.delete_link(self.p.scope, plan.key)
+        refs = self.resolve_dependencies(plan.source, plan.key)
+        payload = self.p.mapping.apply(plan.source, mode="create", refs=refs, flow=self.flow_ctx,
+                                       record_id=plan.key)
+        plan.action, plan.payload, plan.last = "create", payload, None
+        plan.model = self.p.mapping.validate_payload(payload, self.p.target.model, record_id=plan.key)
+        self.store.put_intent(self.p.scope, plan.key, "")
+        self.confirm(plan, self.p.target.create(plan.model))
 
     def confirm(self, plan: Plan, written: BaseModel | None) -> None:
         """The target took the write: store the id link and the fingerprints of what was sent."""

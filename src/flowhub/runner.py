@@ -215,7 +215,7 @@ class Runner:
             if result is None:
                 plan.fail(RuntimeError("the batch answer left this record out"))
             elif result.error is not None:
-                plan.fail(result.error)
+                self.pipeline.after_failed_write(plan, result.error)
             else:
                 self.pipeline.confirm(plan, result.record)
 

@@ -59,7 +59,6 @@ def vcr_redacting_config() -> dict[str, Any]:
         "before_record_request": _before_record_request,
         "before_record_response": _before_record_response,
         "decode_compressed_response": True,
-        "record_mode": "none",
         "match_on": ["method", "path", "query"],
     }
 

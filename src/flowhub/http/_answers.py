@@ -11,7 +11,14 @@ from typing import Any
 
 import httpx
 
-from flowhub.errors import AuthError, ConflictError, ConnectorError, RejectedError, RetryableError
+from flowhub.errors import (
+    AuthError,
+    ConflictError,
+    ConnectorError,
+    NotFoundError,
+    RejectedError,
+    RetryableError,
+)
 from flowhub.redact import redact_obj, redact_text, redact_url
 
 __all__ = [
@@ -143,6 +150,8 @@ def _error_kind(status: int) -> type[ConnectorError]:
         return RetryableError
     if status in (409, 412):
         return ConflictError
+    if status in (404, 410):
+        return NotFoundError
     return RejectedError
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from flowhub import RejectedError, WriteOp
+from flowhub import NotFoundError, RejectedError, WriteOp
 from flowhub_sql.db import is_transient
 from flowhub_sql.rows import coerce, fit_row, key_text
 from flowhub_sql.schema import SYNCED_AT
@@ -156,7 +156,7 @@ def _insert_numbered(batch: _Batch, row: Row) -> str:
 
 def _update(batch: _Batch, wanted: str, row: Row) -> str:
     column = batch.table.c[batch.key]
-    missing = RejectedError(f"{batch.table.name}: no row with {batch.key} {wanted}", status=404)
+    missing = NotFoundError(f"{batch.table.name}: no row with {batch.key} {wanted}", status=404)
     try:
         value = coerce(column, wanted)
     except ValueError:
