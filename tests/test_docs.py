@@ -244,17 +244,36 @@ def _quoted_blocks() -> list[Block]:
     return [b for page in PAGES for b in blocks(page) if b.quote]
 
 
-@pytest.mark.parametrize("block", _quoted_blocks(), ids=lambda b: b.where)
-def test_quoted_code_matches_the_file_it_quotes(block: Block) -> None:
+def quote_problem(block: Block) -> str | None:
+    """Why ``block`` is not a verbatim, contiguous piece of the file it quotes; None when it is."""
     source = ROOT / str(block.quote)
-    assert source.is_file(), f"{block.where}: quotes {block.quote}, which does not exist"
+    if not source.is_file():
+        return f"{block.where}: quotes {block.quote}, which does not exist"
     wanted = [line.rstrip() for line in block.text.splitlines()]
+    if not wanted:
+        return f"{block.where}: the quote of {block.quote} is empty"
     have = [line.rstrip() for line in source.read_text(encoding="utf-8").splitlines()]
     starts = [i for i, line in enumerate(have) if line == wanted[0]]
     matched = max((_common_prefix(wanted, have[i:]) for i in starts), default=0)
-    assert matched == len(wanted), (
-        f"{block.where}: the quote of {block.quote} no longer matches the file from its line "
-        f"{matched + 1}: {wanted[min(matched, len(wanted) - 1)]!r} (copy the current code into the page)"
+    if matched == len(wanted):
+        return None
+    return (f"{block.where}: the quote of {block.quote} no longer matches the file from its line "
+            f"{matched + 1}: {wanted[matched]!r} (copy the current code into the page)")
+
+
+@pytest.mark.parametrize("block", _quoted_blocks(), ids=lambda b: b.where)
+def test_quoted_code_matches_the_file_it_quotes(block: Block) -> None:
+    problem = quote_problem(block)
+    assert problem is None, problem
+
+
+def test_a_quote_that_drifted_from_its_file_is_reported_with_the_first_wrong_line() -> None:
+    text = ("<!-- quote: src/flowhub/hookspecs.py -->\n```python\n@hookspec\n"
+            "def register_connectors(register):\n```\n")
+    [block] = blocks(DOCS / "drift.md", text)
+    assert quote_problem(block) == (
+        "docs/drift.md:2: the quote of src/flowhub/hookspecs.py no longer matches the file from its "
+        "line 2: 'def register_connectors(register):' (copy the current code into the page)"
     )
 
 

@@ -77,9 +77,10 @@ def demo(ctx: click.Context, workdir: Path, fresh: bool) -> None:
 @click.option("--env-file", type=click.Path(dir_okay=False, path_type=Path), default=Path(".env"),
               show_default=True, help="Where secrets are written.")
 @click.option("--no-check", is_flag=True, help="Write the connection without testing it.")
+@click.option("--ask/--no-ask", default=None, help="Ask for missing settings (default: when on a terminal).")
 @click.pass_context
 def connect(ctx: click.Context, connector: str, name: str | None, values: tuple[str, ...],
-            connections_file: Path, env_file: Path, no_check: bool) -> None:
+            connections_file: Path, env_file: Path, no_check: bool, ask: bool | None) -> None:
     """Set up a connection step by step and test it; secrets go to .env, never into YAML.
 
     Asks for each setting of the connector (secrets with hidden input), or takes them from
@@ -88,7 +89,7 @@ def connect(ctx: click.Context, connector: str, name: str | None, values: tuple[
     Example: flowhub connect woocommerce --name shop
     """
     given = dict(v.split("=", 1) for v in values)
-    interactive = sys.stdin.isatty() and not os.environ.get("CI")
+    interactive = ask if ask is not None else sys.stdin.isatty() and not os.environ.get("CI")
     result = connect_interactively(ctx.obj["workspace"], connector, name=name or connector, given=given,
                                    connections_file=connections_file, env_file=env_file,
                                    interactive=interactive, check=not no_check)

@@ -27,16 +27,12 @@ def connect_interactively(ws: Workspace, connector: str, *, name: str, given: di
     model = cls.settings_model
     values = dict(given)
     for field, info in model.model_fields.items():
-        if field in values or field in _BASE_FIELDS:
-            continue
-        if not info.is_required() and not interactive:
-            continue
+        if field in values or field in _BASE_FIELDS or not info.is_required():
+            continue  # optional settings keep their defaults unless given with --set
         if not interactive:
             raise ConfigError(f"connect {connector}: missing --set {field}=... ({info.description or field})")
         secret = _is_secret(model, field)
-        default = None if info.is_required() or secret else info.get_default(call_default_factory=True)
-        values[field] = click.prompt(f"{field} ({info.description or 'value'})", hide_input=secret,
-                                     default=default, show_default=default is not None)
+        values[field] = click.prompt(f"{field} ({info.description or 'value'})", hide_input=secret)
     try:
         settings = model.model_validate(values)
     except ValidationError as exc:
