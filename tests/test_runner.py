@@ -108,6 +108,20 @@ def test_plan_shows_what_would_be_created_and_writes_nothing(
     assert _summary(out)["counts"]["created"] == 3
 
 
+def test_plan_of_an_update_shows_old_and_new_value_of_each_changed_field(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    records = [order(1), order(2)]
+    project.source(records)
+    run_cli("run", "orders")
+    project.source([records[0], {**records[1], "status": "cancelled", "modified": "2026-03-01T00:00:00"}])
+    code, out = run_cli("plan", "orders")
+    assert code == 0
+    assert "update    2 -> 2" in out
+    assert "    status: 'Pending' -> 'Cancelled'" in out
+    assert project.rows()[1]["status"] == "Pending"
+
+
 def test_disabled_flow_does_nothing(project: Project, run_cli: Callable[..., tuple[int, str]]) -> None:
     flow = project.root / "flows/orders.yaml"
     flow.write_text(flow.read_text() + "enabled: false\n")

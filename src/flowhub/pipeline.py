@@ -133,6 +133,17 @@ class Pipeline:
             return
         plan.action, plan.payload = "update", changed
         plan.model = mapping.validate_payload(changed, self.p.target.model, record_id=plan.key)
+        if self.dry_run:
+            plan.diff = self._diff(target_key, changed)
+
+    def _diff(self, target_key: str, changed: Mapping[str, Any]) -> dict[str, Any]:
+        """Old and new value of each field an update would send (plan / dry-run only)."""
+        try:
+            current = self.p.target.get(target_key)
+        except NotImplementedError:
+            current = None
+        old = jsonable(current) if current is not None else {}
+        return {field: {"old": old.get(field), "new": jsonable(value)} for field, value in changed.items()}
 
     def _check_intent(self, plan: Plan) -> None:
         if self.store.get_intent(self.p.scope, plan.key) is None:

@@ -68,6 +68,11 @@ def render_plan(summary: RunSummary) -> None:
         target = f" -> {item['target_key']}" if item.get("target_key") else ""
         reason = f" ({item['reason']})" if item.get("reason") else ""
         click.echo(f"{action:9} {item['record']}{target}{reason}")
+        if item.get("diff"):
+            for field, change in item["diff"].items():
+                click.echo(f"    {field}: {redact_text(repr(change['old']))[:100]} -> "
+                           f"{redact_text(repr(change['new']))[:100]}")
+            continue
         for field, value in (item.get("payload") or {}).items():
             click.echo(f"    {field}: {redact_text(repr(value))[:200]}")
     render_summary(summary)

@@ -253,7 +253,7 @@ class Runner:
 
         self.summary.planned.append({"record": plan.key, "action": plan.action, "outcome": plan.outcome,
                                      "target_key": plan.target_key, "reason": plan.reason,
-                                     "payload": jsonable(plan.payload)})
+                                     "payload": jsonable(plan.payload), "diff": plan.diff})
 
     def _checkpoint(self, chunk: list[BaseModel]) -> None:
         cursors = [c for c in (self.p.source.cursor_of(r) for r in chunk) if c is not None]
