@@ -164,6 +164,8 @@ class Plugins:
     def _add_sandbox(self, reg: _Registries, plugin: str, sandbox: Any) -> None:
         if not isinstance(sandbox, Sandbox):
             raise PluginError(self._dist_of(plugin), f"register_sandboxes got {sandbox!r}, not a Sandbox")
+        if sandbox.name in reg.sandboxes:
+            raise PluginError(self._dist_of(plugin), f"sandbox name '{sandbox.name}' is already registered")
         reg.sandboxes[sandbox.name] = sandbox
 
     # -- typed access ----------------------------------------------------------------------
@@ -192,11 +194,12 @@ class Plugins:
     def notify_outcome(self, flow: str, source_key: str, outcome: str, reason: str | None,
                        detail: dict[str, Any]) -> None:
         """Tell observing plugins about one record; their errors are logged, never raised."""
-        try:
-            self._pm.hook.record_outcome(flow=flow, source_key=source_key, outcome=outcome,
-                                         reason=reason, detail=detail)
-        except Exception:
-            log.exception("a record_outcome hook failed (ignored)")
+        given = {"flow": flow, "source_key": source_key, "outcome": outcome, "reason": reason, "detail": detail}
+        for impl in self._pm.hook.record_outcome.get_hookimpls():  # one failing observer never silences others
+            try:
+                impl.function(**{name: given[name] for name in impl.argnames})
+            except Exception:
+                log.exception("record_outcome hook of %s failed (ignored)", impl.plugin_name)
 
 
 _default: Plugins | None = None
