@@ -72,22 +72,38 @@ def _emit_json(data: Any) -> None:
 
 # -- run / plan / retry -----------------------------------------------------------------------
 @cli.command()
-@click.argument("flows", nargs=-1, required=True)
+@click.argument("flows", nargs=-1)
+@click.option("--tag", "tags", multiple=True, help="Also run every flow carrying this tag, in `after` order.")
 @click.option("--full", is_flag=True, help="Re-import everything from the start (no duplicates).")
 @click.option("--dry-run", is_flag=True, help="Read, map and match, but write nothing (same as `plan`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
-def run(ctx: click.Context, flows: tuple[str, ...], full: bool, dry_run: bool, as_json: bool) -> None:
+def run(ctx: click.Context, flows: tuple[str, ...], tags: tuple[str, ...], full: bool, dry_run: bool,
+        as_json: bool) -> None:
     """Run FLOWS once and report what was created, updated, skipped and failed.
 
     FLOW is a file path or a flow name in the flows folder. Exit code 1 when a record failed.
 
     Example: flowhub run woocommerce-orders-to-sql --full
     """
-    summaries = [_run_one(ctx, ref, full=full, dry_run=dry_run, as_json=as_json) for ref in flows]
+    refs = list(flows) + [str(p) for p in _tagged(ctx, tags)]
+    if not refs:
+        raise click.UsageError("name at least one flow, or --tag")
+    summaries = [_run_one(ctx, ref, full=full, dry_run=dry_run, as_json=as_json) for ref in refs]
     if as_json:
         _emit_json([s.as_dict() for s in summaries] if len(summaries) > 1 else summaries[0].as_dict())
     sys.exit(max(s.exit_code for s in summaries))
+
+
+def _tagged(ctx: click.Context, tags: tuple[str, ...]) -> list[Path]:
+    from flowhub.flowfile import flow_order, load_flow
+
+    if not tags:
+        return []
+    chosen = [p for p in _ws(ctx).flow_files() if set(load_flow(p)[0].tags) & set(tags)]
+    if not chosen:
+        raise ConfigError(f"no flow in {_ws(ctx).flows_dir} has the tag {', '.join(tags)}")
+    return flow_order(chosen)
 
 
 def _run_one(ctx: click.Context, ref: str, *, full: bool, dry_run: bool, as_json: bool) -> Any:

@@ -52,19 +52,21 @@ def sandbox(ctx: click.Context, name: str, port: int, seed: Path | None, latency
 
 
 @click.command()
+@click.argument("groups", nargs=-1)
 @click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"),
               show_default=True, help="Where the demo keeps its state and target databases.")
 @click.option("--fresh/--keep", default=True, help="Start from empty state (default) or keep the last one.")
 @click.pass_context
-def demo(ctx: click.Context, workdir: Path, fresh: bool) -> None:
+def demo(ctx: click.Context, groups: tuple[str, ...], workdir: Path, fresh: bool) -> None:
     """Run the shipped flows between the local sandboxes, twice: the second run creates nothing.
 
-    Starts every sandbox the flows need on loopback, runs each flow in flows/ in order, and
-    prints what happened and where to read the activity log. No accounts needed.
+    Flows are grouped by their first tag (GROUPS: only these groups); each group gets fresh
+    sandboxes on loopback, runs its flows in order, and prints what happened and where to read
+    the activity log. No accounts needed.
 
     Example: flowhub demo
     """
-    ok = run_demo(workdir=workdir, fresh=fresh, flows_dir=ctx.obj["workspace"].flows_dir)
+    ok = run_demo(workdir=workdir, fresh=fresh, flows_dir=ctx.obj["workspace"].flows_dir, only=groups)
     sys.exit(0 if ok else 1)
 
 

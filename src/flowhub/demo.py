@@ -1,21 +1,22 @@
-"""The demo: serve the sandboxes the shipped flows need, run every flow twice, say what happened."""
+"""The demo: for each group of shipped flows, fresh sandboxes; run every flow twice; say what happened."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
 import click
 
 from flowhub.connections import find_connections_file, load_connections
-from flowhub.flowfile import load_flow
+from flowhub.flowfile import Flow, flow_order, load_flow
 from flowhub.render import render_summary
 from flowhub.settings import FlowhubSettings
 from flowhub.workspace import Workspace
 
-__all__ = ["flow_order", "run_demo", "sandbox_env"]
+__all__ = ["groups", "run_demo", "sandbox_env"]
 
 
 def sandbox_env(name: str, connection: dict[str, object]) -> dict[str, str]:
@@ -23,56 +24,61 @@ def sandbox_env(name: str, connection: dict[str, object]) -> dict[str, str]:
     return {f"{name}_{key}".upper(): str(value) for key, value in connection.items()}
 
 
-def flow_order(paths: list[Path]) -> list[Path]:
-    """Flows sorted so that each comes after the flows named in its `after:`."""
-    flows = {load_flow(p)[0].name: p for p in paths}
-    afters = {name: load_flow(p)[0].after for name, p in flows.items()}
-    ordered: list[str] = []
-
-    def visit(name: str, trail: tuple[str, ...]) -> None:
-        if name in ordered or name not in flows or name in trail:
-            return
-        for other in afters[name]:
-            visit(other, (*trail, name))
-        ordered.append(name)
-
-    for name in sorted(flows):
-        visit(name, ())
-    return [flows[n] for n in ordered]
+def groups(flows_dir: Path) -> dict[str, list[tuple[Path, Flow]]]:
+    """Flows by their first tag ("shop" when untagged): each group is one demo scenario."""
+    found: dict[str, list[tuple[Path, Flow]]] = {}
+    for path in sorted(flows_dir.glob("*.yaml")):
+        if path.name == "connections.yaml":
+            continue
+        flow = load_flow(path)[0]
+        found.setdefault(flow.tags[0] if flow.tags else "shop", []).append((path, flow))
+    return found
 
 
-def run_demo(*, workdir: Path, fresh: bool, flows_dir: Path) -> bool:
-    """Run the demo; True when every record of every flow went through."""
+def run_demo(*, workdir: Path, fresh: bool, flows_dir: Path, only: Iterable[str] = ()) -> bool:
+    """Run every group (or ``only`` these); True when every record of every flow went through."""
+    if fresh and workdir.exists():
+        shutil.rmtree(workdir)
+    ok = True
+    for name, members in groups(flows_dir).items():
+        if only and name not in only:
+            continue
+        ok = _run_group(name, members, workdir / name, flows_dir) and ok
+    return ok
+
+
+def _run_group(name: str, members: list[tuple[Path, Flow]], workdir: Path, flows_dir: Path) -> bool:
     from flowhub.plugins import get_plugins
     from flowhub.sandboxes import serve
 
-    if fresh and workdir.exists():
-        shutil.rmtree(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     plugins = get_plugins()
-    paths = [p for p in sorted(flows_dir.glob("*.yaml")) if p.name != "connections.yaml"]
-    connections_file = find_connections_file(paths[0]) if paths else None
-    needed = {d.connector for d in load_connections(connections_file).values()} if connections_file else set()
+    paths = [p for p, _ in members]
+    connections_file = find_connections_file(paths[0])
+    defs = load_connections(connections_file) if connections_file else {}
+    used = {f.source.connection for _, f in members} | {f.target.connection for _, f in members} \
+        | {r.target.connection for _, f in members for r in f.requires if r.target}
+    needed = {defs[c].connector for c in used if c in defs}
     os.environ["FLOWHUB_DEMO_DIR"] = str(workdir.resolve())
+    click.secho(f"\n#### {name}: {len(paths)} flows", bold=True)
     ok = True
     with ExitStack() as stack:
-        for name, box in sorted(plugins.sandboxes().items()):
-            if name not in needed:
-                continue
-            served = stack.enter_context(serve(box.app()))
-            os.environ.update(sandbox_env(name, box.connection(served.base_url)))
-            click.echo(f"sandbox {name} on {served.base_url}")
-        settings = FlowhubSettings(home=workdir)
-        ws = Workspace(settings=settings, plugins=plugins, connections=connections_file, flows_dir=flows_dir)
+        for box_name, box in sorted(plugins.sandboxes().items()):
+            if box_name in needed:
+                served = stack.enter_context(serve(box.app()))
+                os.environ.update(sandbox_env(box_name, box.connection(served.base_url)))
+                click.echo(f"sandbox {box_name} on {served.base_url}")
+        ws = Workspace(settings=FlowhubSettings(home=workdir), plugins=plugins, connections=connections_file,
+                       flows_dir=flows_dir)
         try:
             for attempt in ("first run", "second run (nothing new: creates nothing)"):
-                click.secho(f"\n== {attempt}", bold=True)
+                click.secho(f"== {attempt}", bold=True)
                 for path in flow_order(paths):
                     summary = ws.run(str(path))
                     render_summary(summary)
                     ok = ok and summary.exit_code == 0
         finally:
             ws.close()
-    click.echo(f"\nstate and activity log: {workdir / 'state.db'}  "
+    click.echo(f"state and activity log: {workdir / 'state.db'}  "
                f"(read it with: FLOWHUB_HOME={workdir} flowhub log <flow>)")
     return ok

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ __all__ = [
     "SourceSpec",
     "TargetSpec",
     "WriteBack",
+    "flow_order",
     "load_flow",
     "parse_duration",
 ]
@@ -128,6 +130,8 @@ class Flow(_Strict):
     description: str = ""
     enabled: bool = Field(True, description="Per-entity switch: a disabled flow does nothing.")
     after: list[str] = Field(default_factory=list, description="Flows that should run before this one.")
+    tags: list[str] = Field(default_factory=list, description="Groups: `flowhub run --tag T`; the demo runs "
+                                                              "each group against fresh sandboxes.")
     connections: dict[str, dict[str, Any]] = Field(default_factory=dict)
     source: SourceSpec
     target: TargetSpec
@@ -165,3 +169,21 @@ def load_flow(path: Path) -> tuple[Flow, YamlDoc]:
     data = {"name": path.stem, **doc.data}
     flow = validate(doc, Flow, error=FlowFileError, data=data)
     return flow.model_copy(update={"path": path}), doc
+
+
+def flow_order(paths: Iterable[Path]) -> list[Path]:
+    """Flows sorted so that each comes after the flows named in its `after:`."""
+    flows = {load_flow(p)[0].name: p for p in paths}
+    afters = {name: load_flow(p)[0].after for name, p in flows.items()}
+    ordered: list[str] = []
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in ordered or name not in flows or name in trail:
+            return
+        for other in afters[name]:
+            visit(other, (*trail, name))
+        ordered.append(name)
+
+    for name in sorted(flows):
+        visit(name, ())
+    return [flows[n] for n in ordered]
