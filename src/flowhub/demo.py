@@ -20,7 +20,10 @@ __all__ = ["groups", "run_demo", "sandbox_env"]
 
 
 def sandbox_env(name: str, connection: dict[str, object]) -> dict[str, str]:
-    """Environment variables the shipped connections.yaml reads: <SANDBOX>_<SETTING>."""
+    """Environment variables the shipped connections.yaml reads: <CONNECTION>_<SETTING>.
+
+    The same names `flowhub connect` writes into .env, so a real account drops in the same way.
+    """
     return {f"{name}_{key}".upper(): str(value) for key, value in connection.items()}
 
 
@@ -58,16 +61,20 @@ def _run_group(name: str, members: list[tuple[Path, Flow]], workdir: Path, flows
     defs = load_connections(connections_file) if connections_file else {}
     used = {f.source.connection for _, f in members} | {f.target.connection for _, f in members} \
         | {r.target.connection for _, f in members for r in f.requires if r.target}
-    needed = {defs[c].connector for c in used if c in defs}
+    by_connector: dict[str, list[str]] = {}
+    for connection in sorted(used & set(defs)):
+        by_connector.setdefault(defs[connection].connector, []).append(connection)
     os.environ["FLOWHUB_DEMO_DIR"] = str(workdir.resolve())
     click.secho(f"\n#### {name}: {len(paths)} flows", bold=True)
     ok = True
     with ExitStack() as stack:
         for box_name, box in sorted(plugins.sandboxes().items()):
-            if box_name in needed:
+            if box_name in by_connector:
                 served = stack.enter_context(serve(box.app()))
-                os.environ.update(sandbox_env(box_name, box.connection(served.base_url)))
-                click.echo(f"sandbox {box_name} on {served.base_url}")
+                for connection in by_connector[box_name]:
+                    os.environ.update(sandbox_env(connection, box.connection(served.base_url)))
+                click.echo(f"sandbox {box_name} on {served.base_url} (connections: "
+                           f"{', '.join(by_connector[box_name])})")
         ws = Workspace(settings=FlowhubSettings(home=workdir), plugins=plugins, connections=connections_file,
                        flows_dir=flows_dir)
         try:

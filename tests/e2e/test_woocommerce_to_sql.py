@@ -73,7 +73,7 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
     shutil.copytree(REPO / "mappings", tmp_path / "mappings")
     with serve(wc_sandbox.create_app(seed=_seed_with_more_roles())) as served:
         settings = wc_sandbox.SANDBOX.connection(served.base_url)
-        env = {**sandbox_env("woocommerce", settings), "FLOWHUB_DEMO_DIR": str(tmp_path)}
+        env = {**sandbox_env("shop", settings), "FLOWHUB_DEMO_DIR": str(tmp_path)}
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         auth = (settings["consumer_key"], settings["consumer_secret"])
@@ -176,7 +176,7 @@ def test_an_import_killed_halfway_resumes_where_it_stopped(tmp_path: Path, monke
     shutil.copytree(REPO / "mappings", tmp_path / "mappings")
     seed = wc_sandbox.generate(orders=1500, customers=50, products=40, seed=3)
     with serve(wc_sandbox.create_app(seed=seed)) as served:
-        env = {**os.environ, **sandbox_env("woocommerce", wc_sandbox.SANDBOX.connection(served.base_url)),
+        env = {**os.environ, **sandbox_env("shop", wc_sandbox.SANDBOX.connection(served.base_url)),
                "FLOWHUB_DEMO_DIR": str(tmp_path), "FLOWHUB_HOME": str(tmp_path / ".flowhub")}
         command = [sys.executable, "-m", "flowhub", "--flows", "flows", "run", "woocommerce-orders-to-sql",
                    "--json"]
