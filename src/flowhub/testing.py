@@ -23,17 +23,26 @@ from pydantic import BaseModel
 
 from flowhub.connector import Connector, ReadQuery
 from flowhub.errors import AuthError
-from flowhub.redact import SECRET_HEADERS, SECRET_PARAMS, redact_text
+from flowhub.redact import SECRET_HEADERS, SECRET_PARAMS, redact_obj, redact_text
 
 __all__ = ["ContractSpec", "connector_contract", "served_sandbox", "vcr_redacting_config"]
 
 
 def _scrub_body(body: Any) -> Any:
+    """Mask secrets in a recorded body: secret-named JSON keys (access_token, …) and known values."""
     if isinstance(body, bytes):
-        return redact_text(body.decode("utf-8", "replace")).encode()
+        return _scrub_text(body.decode("utf-8", "replace")).encode()
     if isinstance(body, str):
-        return redact_text(body)
+        return _scrub_text(body)
     return body
+
+
+def _scrub_text(text: str) -> str:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return redact_text(text)
+    return json.dumps(redact_obj(data))
 
 
 def _before_record_request(request: Any) -> Any:
