@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from flowhub.errors import AuthError, ConflictError, ConnectorError, RejectedError, RetryableError
+from flowhub.errors import AuthError, ConflictError, ConnectorError, NotFoundError, RejectedError, RetryableError
 from flowhub.http import (
     DEFAULT_USER_AGENT,
     ApiClient,
@@ -294,7 +294,7 @@ def test_400_is_a_rejected_error_keeping_the_api_code_and_message(url: str) -> N
     [
         (409, ConflictError),
         (412, ConflictError),
-        (404, RejectedError),
+        (404, NotFoundError),
         (403, AuthError),
         (501, RetryableError),
     ],

@@ -85,7 +85,7 @@ def vcr_config(pytestconfig: pytest.Config) -> dict[str, Any]:
     config["before_record_response"] = lambda r: _scrub_tokens(base_response(r))
     config["filter_query_parameters"] = [*config["filter_query_parameters"], ("department", "REDACTED")]
     if pytestconfig.getoption("--record-mode"):
-        config.pop("record_mode")
+        config.pop("record_mode", None)
     return config
 
 

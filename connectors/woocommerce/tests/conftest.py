@@ -25,7 +25,7 @@ def vcr_config() -> dict[str, Any]:
 
     config = vcr_redacting_config()
     config["filter_query_parameters"] = [*config["filter_query_parameters"], *OAUTH_VOLATILE]
-    config.pop("record_mode")  # pytest-recording's own default is `none`; this lets --record-mode work
+    config.pop("record_mode", None)  # pytest-recording's own default is `none`; this lets --record-mode work
     return config
 
 
