@@ -116,7 +116,7 @@ class Runner:
         with ThreadPoolExecutor(self.p.flow.concurrency, thread_name_prefix="flowhub") as pool:
             for chunk in _chunks(stream, self.p.flow.chunk):
                 self._chunk(pool, chunk, dedupe=dedupe, full=full)
-                if records is None and self.mode == "run":
+                if records is None and self.mode in ("run", "full"):
                     self._checkpoint(chunk)
 
     def _read(self, full: bool) -> Iterator[BaseModel]:
