@@ -98,4 +98,39 @@ def connect(ctx: click.Context, connector: str, name: str | None, values: tuple[
     sys.exit(0 if result else 1)
 
 
-OPERATIONS = [sandbox, demo, connect]
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8700, show_default=True)
+@click.option("--debounce", default=0.5, show_default=True, help="Seconds to gather deliveries before a run.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, debounce: float) -> None:
+    """Run flows on webhooks and on their schedule until Ctrl-C.
+
+    POST deliveries to /webhooks/CONNECTION: the connection's connector verifies and parses
+    them, and every flow whose source is that connection and whose `schedule.triggers` name the
+    event's topic runs for the records concerned. Flows with `schedule.every` also run at that
+    interval (the reconciliation pass).
+
+    Example: flowhub serve --port 8700
+    """
+    import uvicorn
+
+    from flowhub.connections import find_connections_file
+    from flowhub.errors import ConfigError
+    from flowhub.render import render_summary
+    from flowhub.service import FlowService
+
+    ws = ctx.obj["workspace"]
+    connections = ws.connections or find_connections_file(ws.flows_dir / "_")
+    if connections is None:
+        raise ConfigError("no connections.yaml found (give one with --connections)")
+    service = FlowService(ws, connections, debounce=debounce, on_run=render_summary)
+    service.start()
+    click.echo(f"flowhub serves {len(service.flows)} flows; webhooks to http://{host}:{port}/webhooks/CONNECTION")
+    try:
+        uvicorn.run(service.app(), host=host, port=port, log_level="warning")
+    finally:
+        service.stop()
+
+
+OPERATIONS = [sandbox, demo, connect, serve]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,7 @@ class Plugins:
         self._loaded = False
         self._registries: _Registries | None = None
         self._broken_early: list[PluginError] = []
+        self._lock = threading.RLock()
         if os.environ.get(TRACE_ENV):
             self._pm.trace.root.setwriter(lambda msg: log.warning("plugin trace: %s", msg.rstrip()))
             self._pm.enable_tracing()
@@ -65,13 +67,14 @@ class Plugins:
         self._register(plugin, name, distribution, version)
 
     def _ensure_loaded(self) -> _Registries:
-        if not self._loaded:
-            self._loaded = True
-            if self._load_entry_points:
-                self._load_from_entry_points()
-        if self._registries is None:
-            self._registries = self._build()
-        return self._registries
+        with self._lock:  # runs on several threads (flowhub serve): load once, never half
+            if not self._loaded:
+                if self._load_entry_points:
+                    self._load_from_entry_points()
+                self._loaded = True
+            if self._registries is None:
+                self._registries = self._build()
+            return self._registries
 
     def _load_from_entry_points(self) -> None:
         blocked = {n.strip() for n in os.environ.get(BLOCK_ENV, "").split(",") if n.strip()}

@@ -79,6 +79,13 @@ class Workspace:
             runner = Runner(flow, self.store, ActivityLog(self.store), self.plugins, mode=mode, progress=progress)
             return runner.run(full=full, records=records)
 
+    def run_keys(self, ref: str, keys: list[str]) -> RunSummary:
+        """Run a flow for these source records only (webhook deliveries), fetched fresh by key."""
+        with self.prepared(ref) as flow:
+            records = [r for r in (flow.source.get(k) for k in dict.fromkeys(keys)) if r is not None]
+            runner = Runner(flow, self.store, ActivityLog(self.store), self.plugins, mode="webhook")
+            return runner.run(records=records)
+
     def retry(self, ref: str, *, force: bool = False, progress: Callable[[Plan], None] | None = None) -> RunSummary:
         with self.prepared(ref) as flow:
             runner = Runner(flow, self.store, ActivityLog(self.store), self.plugins, mode="retry", progress=progress)
