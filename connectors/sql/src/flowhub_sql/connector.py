@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
+import tenacity
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Table, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +20,7 @@ from flowhub import (
     Entity,
     ReadQuery,
     RejectedError,
+    RetryableError,
     WriteOp,
     WriteResult,
 )
@@ -158,12 +160,13 @@ class SqlEntity(Entity):
         for row in rows:
             for bookkeeping in (self.soft_delete_column, SYNCED_AT):
                 row.pop(bookkeeping, None)
-        with self.db.errors(f"writing {self.name}"):
-            table = self.db.schema.ensure(self.name, self.key, self.soft_delete_column, rows)
-            outcomes = write_rows(
-                self.db.engine, table, self.key, self.soft_delete_column, list(zip(ops, rows, strict=True))
-            )
-            written = self._fetch(table, [o.key for o in outcomes if o.key is not None])
+        for attempt in _on_busy_database():  # another writer holds the lock (SQLite): wait, try again
+            with attempt, self.db.errors(f"writing {self.name}"):
+                table = self.db.schema.ensure(self.name, self.key, self.soft_delete_column, rows)
+                outcomes = write_rows(
+                    self.db.engine, table, self.key, self.soft_delete_column, list(zip(ops, rows, strict=True))
+                )
+                written = self._fetch(table, [o.key for o in outcomes if o.key is not None])
         return [self._result(op, outcome, written) for op, outcome in zip(ops, outcomes, strict=True)]
 
     def _result(self, op: WriteOp, outcome: Outcome, written: Mapping[str, BaseModel]) -> WriteResult:
@@ -291,3 +294,13 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"true", "1", "yes", "y"}
     return bool(value)
+
+
+def _on_busy_database() -> tenacity.Retrying:
+    """A whole batch is one transaction, so trying it again after a lock timeout is safe."""
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(RetryableError),
+        wait=tenacity.wait_random_exponential(multiplier=0.05, max=2.0),
+        stop=tenacity.stop_after_attempt(8),
+        reraise=True,
+    )

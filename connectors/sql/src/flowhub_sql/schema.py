@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 __all__ = ["SYNCED_AT", "Schema", "type_for"]
@@ -101,13 +102,19 @@ class Schema:
         with self._lock:
             table = self.table(name)
             if table is None:
-                self._create(name, key, soft_column, rows)
-                return self._reflected(name)
-            if _missing(table, soft_column, rows):
+                self._create(name, key, soft_column, rows)  # another writer may have won: check below
+                table = self._reflected(name)
+            for _ in range(3):
+                if not _missing(table, soft_column, rows):
+                    break
                 table = self._reflected(name)  # another writer may have added them meanwhile
                 missing = _missing(table, soft_column, rows)
                 if missing:
-                    self._add_columns(table, missing, soft_column, rows)
+                    try:
+                        self._add_columns(table, missing, soft_column, rows)
+                    except SQLAlchemyError as error:
+                        if "duplicate column" not in str(error).lower() and "already exists" not in str(error):
+                            raise
                     table = self._reflected(name)
             return table
 
