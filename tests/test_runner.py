@@ -185,3 +185,17 @@ requires:
     code, out = run_cli("run", "orders", "--json")
     assert _summary(out)["counts"]["created"] == 1
     assert [r["id"] for r in project.rows()] == [1, 2]
+
+
+def test_retry_of_a_record_that_is_gone_from_the_source_clears_it(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    records = [order(1), order(2, total="twelve")]
+    project.source(records)
+    assert run_cli("run", "orders")[0] == 1
+    project.source([records[0]])  # the bad record was deleted at the source
+    code, out = run_cli("retry", "orders", "--json")
+    assert code == 0, out
+    assert _summary(out)["counts"]["skipped"] == 1
+    code, out = run_cli("retry", "orders", "--json")
+    assert (_summary(out)["counts"]["read"], _summary(out)["counts"]["skipped"]) == (0, 0)

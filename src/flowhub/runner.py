@@ -141,15 +141,24 @@ class Runner:
                 if force:
                     for key in chunk:
                         self.store.clear_intent(self.p.scope, key)
-                self._chunk(pool, [r for r in records if r is not None], dedupe=False, full=True)
+                for key, record in zip(chunk, records, strict=True):
+                    if record is None:  # gone from the source: nothing left to send
+                        self.store.mark_done(self.p.name, key, None, "skipped")
+                        self.summary.counts["skipped"] += 1
+                self._chunk(pool, [r for r in records if isinstance(r, BaseModel)], dedupe=False, full=True)
 
-    def _refetch(self, key: str) -> BaseModel | None:
-        """The record as the source has it now; the stored snapshot when the source cannot say."""
+    def _refetch(self, key: str) -> BaseModel | None | Exception:
+        """The record as the source has it now (None: gone); the stored snapshot when it cannot say."""
         if self.p.source.capabilities().read:
             try:
                 return self.p.source.get(key)
             except NotImplementedError:
                 pass
+            except AuthError:
+                raise
+            except Exception as error:  # unreachable now: the record stays in the queue for later
+                log.warning("could not re-read %s of %s: %s", key, self.p.name, error)
+                return error
         state = self.store.record_state(self.p.name, key)
         return self.p.source.model.model_validate(state.source) if state and state.source else None
 
