@@ -19,7 +19,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     PlainSerializer,
-    PrivateAttr,
     SecretStr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
@@ -48,12 +47,14 @@ def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and value.strip() == "" else value
 
 
-def _float_to_decimal(value: Any) -> Any:
-    """Read a float through its shortest repr so 709.2 becomes Decimal('709.2'), not binary noise."""
-    if isinstance(value, bool):
-        raise ValueError("a money value cannot be a boolean")
+def _money_in(value: Any) -> Any:
+    """"" -> None, float -> Decimal through its shortest repr; one call per value (reads are hot)."""
+    if isinstance(value, str):
+        return None if value.strip() == "" else value
     if isinstance(value, float):
         return Decimal(repr(value))
+    if isinstance(value, bool):
+        raise ValueError("a money value cannot be a boolean")
     return value
 
 
@@ -77,8 +78,7 @@ def _datetime_text(value: datetime) -> str:
 
 Money = Annotated[
     Decimal | None,
-    BeforeValidator(_float_to_decimal),
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(_money_in),
     PlainSerializer(money_text, return_type=str, when_used="json-unless-none"),
 ]
 """Money sent as a JSON string ("199.00"); read as Decimal, "" as None, written back as the same text."""
@@ -88,8 +88,7 @@ Percent = Money
 
 DecimalNumber = Annotated[
     Decimal | None,
-    BeforeValidator(_float_to_decimal),
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(_money_in),
     PlainSerializer(number_json, return_type=int | float, when_used="json-unless-none"),
 ]
 """A number sent as a JSON number (709.2, 25); read as Decimal, written back as a number."""
@@ -127,6 +126,28 @@ def _field_names(model: type[BaseModel]) -> dict[str, str]:
     return _FIELD_NAMES[model]
 
 
+_BLANKABLE: dict[type[BaseModel], dict[str, str]] = {}
+_BLANKS_KEY = "__woo_blank_fields__"
+_NO_BLANKS: frozenset[str] = frozenset()
+
+
+def _blankable(model: type[BaseModel]) -> dict[str, str]:
+    """Input key -> field name of the fields that read "" as None (only those need remembering).
+
+    Worked out once per class: checking every key of every nested record made reading a page
+    of orders several times slower.
+    """
+    if model not in _BLANKABLE:
+        found: dict[str, str] = {}
+        for name, info in model.model_fields.items():
+            if any(getattr(m, "func", None) in (_blank_to_none, _money_in) for m in info.metadata):
+                found[name] = name
+                if info.alias:
+                    found[info.alias] = name
+        _BLANKABLE[model] = found
+    return _BLANKABLE[model]
+
+
 class WooRecord(ApiRecord):
     """Base of every WooCommerce model: aliases on output, and "" remembered where it meant None.
 
@@ -139,21 +160,22 @@ class WooRecord(ApiRecord):
 
     model_config = ConfigDict(serialize_by_alias=True)
 
-    _blank_fields: frozenset[str] = PrivateAttr(default=frozenset())
+    @property
+    def _blank_fields(self) -> frozenset[str]:
+        return self.__dict__.get(_BLANKS_KEY, _NO_BLANKS)  # type: ignore[no-any-return]
 
     @model_validator(mode="wrap")
     @classmethod
     def _remember_blanks(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         record = handler(data)
         if isinstance(data, Mapping) and isinstance(record, WooRecord):
-            names = _field_names(cls)
             blanks = frozenset(
-                names.get(key, key)
-                for key, value in data.items()
-                if isinstance(key, str) and value == "" and getattr(record, names.get(key, key), "") is None
+                name
+                for key, name in _blankable(type(record)).items()
+                if data.get(key) == "" and getattr(record, name, "") is None
             )
-            if blanks:
-                record._blank_fields = blanks
+            if blanks:  # kept beside the field values: a private attribute costs every record
+                record.__dict__[_BLANKS_KEY] = blanks
         return record
 
     @model_serializer(mode="wrap")
