@@ -199,3 +199,18 @@ def test_retry_of_a_record_that_is_gone_from_the_source_clears_it(
     assert _summary(out)["counts"]["skipped"] == 1
     code, out = run_cli("retry", "orders", "--json")
     assert (_summary(out)["counts"]["read"], _summary(out)["counts"]["skipped"]) == (0, 0)
+
+
+def test_flow_templates_can_use_the_built_in_mapping_functions(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text().replace("  - field: id\n", "  - {field: number, value: \"N{{ digits(source.number) }}\"}\n"))
+    project.source([order(1)])
+    assert run_cli("run", "orders")[0] == 0
+    import shutil
+
+    shutil.rmtree(project.root / ".flowhub")  # no id links left: only the match rule can find the row
+    code, out = run_cli("run", "orders", "--json")
+    assert code == 0, out
+    assert (_summary(out)["counts"]["created"], _summary(out)["counts"]["updated"]) == (0, 1)

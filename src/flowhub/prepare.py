@@ -128,8 +128,10 @@ class _Preparer:
     def template(self, text: Any, loc: Sequence[str | int], names: Sequence[str] = TEMPLATE_NAMES) -> Template:
         from flowhub.yamlfile import field_path
 
+        from flowhub.functions import BUILTIN_FUNCTIONS
+
         return compile_template(text, file=self.doc.name, line=self.doc.line_of(loc), field=field_path(loc),
-                                names=names, functions=self.functions)
+                                names=names, functions={**BUILTIN_FUNCTIONS, **self.functions})
 
     def mapping(self, relative: str, loc: Sequence[str | int], target: Entity) -> FieldMapping:
         path = self.flow.resolve(relative)
