@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -133,4 +134,45 @@ def serve(ctx: click.Context, host: str, port: int, debounce: float) -> None:
         service.stop()
 
 
-OPERATIONS = [sandbox, demo, connect, serve]
+@click.command()
+@click.argument("flows", nargs=-1)
+@click.option("--since", default="24h", show_default=True, help="Window: failures this far back (e.g. 24h, 7d).")
+@click.option("--failed-only", is_flag=True, help="Leave out records that wait for a dependency.")
+@click.option("--mail-to", multiple=True, help="Send the report to this address (repeatable).")
+@click.option("--smtp", default="localhost:25", show_default=True, help="SMTP server host:port.")
+@click.option("--sender", default="flowhub@localhost", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def report(ctx: click.Context, flows: tuple[str, ...], since: str, failed_only: bool, mail_to: tuple[str, ...],
+           smtp: str, sender: str, as_json: bool) -> None:
+    """Report the records that failed (or wait) in a window, e.g. daily by mail (S8, A11).
+
+    FLOWS default to every flow in the flows folder. With --mail-to the report is mailed
+    (nothing is sent when nothing failed); the SMTP password, if any, comes from
+    FLOWHUB_SMTP_USER / FLOWHUB_SMTP_PASSWORD. Exit code 1 when the report lists a failure.
+
+    Example: flowhub report --since 24h --mail-to accounts@shop.example --smtp mail.shop.example:587
+    """
+    import json as jsonlib
+
+    from flowhub.flowfile import load_flow, parse_duration
+    from flowhub.report import MailSettings, failure_report, send_report
+
+    ws = ctx.obj["workspace"]
+    names = list(flows) or [load_flow(p)[0].name for p in ws.flow_files()]
+    window = timedelta(seconds=parse_duration(since))
+    found = failure_report(ws.store, names, since=window, include_waiting=not failed_only)
+    if as_json:
+        click.echo(jsonlib.dumps(found.as_dict(), indent=2))
+    else:
+        click.echo(found.text())
+    if mail_to and not found.empty:
+        host, _, port = smtp.partition(":")
+        send_report(found, MailSettings(host=host, port=int(port or 25), sender=sender, to=list(mail_to),
+                                        username=os.environ.get("FLOWHUB_SMTP_USER"),
+                                        password=os.environ.get("FLOWHUB_SMTP_PASSWORD")))
+        click.echo(f"mailed to {', '.join(mail_to)}")
+    sys.exit(1 if any(i.status == "failed" for i in found.items) else 0)
+
+
+OPERATIONS = [sandbox, demo, connect, serve, report]
