@@ -214,3 +214,19 @@ def test_flow_templates_can_use_the_built_in_mapping_functions(
     code, out = run_cli("run", "orders", "--json")
     assert code == 0, out
     assert (_summary(out)["counts"]["created"], _summary(out)["counts"]["updated"]) == (0, 1)
+
+
+def test_an_update_only_flow_skips_records_the_target_does_not_have(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    project.source([order(1), order(2)])
+    assert run_cli("run", "orders")[0] == 0
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text() + "missing: skip\n")
+    project.source([order(1, status="completed", modified="2026-05-01T00:00:00"),
+                    order(3, modified="2026-05-01T00:00:01")])
+    code, out = run_cli("run", "orders", "--json")
+    counts = _summary(out)["counts"]
+    assert code == 0
+    assert (counts["updated"], counts["skipped"], counts["created"]) == (1, 1, 0)
+    assert [r["id"] for r in project.rows()] == [1, 2]

@@ -138,6 +138,9 @@ class Flow(_Strict):
     mapping: str
     match: list[LinkRule | MatchRule] = Field(default_factory=lambda: ["link"])
     existing: Literal["update", "skip", "fail"] = "update"
+    missing: Literal["create", "skip", "wait", "fail"] = Field(
+        "create", description="A record not in the target: create it, skip it (update-only flows), wait, fail."
+    )
     deleted: Literal["soft", "hard", "ignore"] = "ignore"
     requires: list[Requirement] = Field(default_factory=list)
     writeback: WriteBack | None = None

@@ -116,6 +116,9 @@ class Pipeline:
                                                              created, refs)
         plan.target_key = target_key
         if target_key is None:
+            if self.p.flow.missing != "create":
+                self._when_missing(plan)
+                return
             self._check_intent(plan)
             plan.action, plan.payload = "create", created
             plan.model = mapping.validate_payload(created, self.p.target.model, record_id=plan.key)
@@ -135,6 +138,17 @@ class Pipeline:
         plan.model = mapping.validate_payload(changed, self.p.target.model, record_id=plan.key)
         if self.dry_run:
             plan.diff = self._diff(target_key, changed)
+
+    def _when_missing(self, plan: Plan) -> None:
+        """The flow's `missing:` rule for a record the target does not have."""
+        missing = self.p.flow.missing
+        where = f"{self.p.target.connector.connection_name}/{self.p.target.name}"
+        if missing == "skip":
+            plan.action, plan.reason = "skip", f"not in {where} (missing: skip)"
+        elif missing == "wait":
+            raise WaitingError(f"waiting: not in {where} yet (missing: wait)")
+        elif missing == "fail":
+            raise RecordError(f"not in {where} (missing: fail)", stage="match")
 
     def _diff(self, target_key: str, changed: Mapping[str, Any]) -> dict[str, Any]:
         """Old and new value of each field an update would send (plan / dry-run only)."""

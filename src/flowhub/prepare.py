@@ -207,8 +207,8 @@ def _check_source(p: _Preparer, source: Entity) -> None:
 
 def _check_target(p: _Preparer, target: Entity) -> None:
     caps, flow, name = target.capabilities(), p.flow, f"{target.connector.name}/{target.name}"
-    if not caps.create:
-        raise p.fail(("target", "entity"), f"{name} cannot create records")
+    if flow.missing == "create" and not caps.create:
+        raise p.fail(("target", "entity"), f"{name} cannot create records (use missing: skip for updates only)")
     if flow.existing == "update" and not caps.update:
         raise p.fail(("existing",), f"{name} cannot update records (use existing: skip)")
     if flow.deleted == "soft" and not caps.soft_delete:
