@@ -170,9 +170,10 @@ class Pipeline:
 
     # -- matching --------------------------------------------------------------------------
     def match(self, rules: list[Rule], entity: Entity, source: Mapping[str, Any],
-              payload: Mapping[str, Any], refs: Mapping[str, Any]) -> str | None:
+              payload: Mapping[str, Any], refs: Mapping[str, Any],
+              extra: Mapping[str, Any] | None = None) -> str | None:
         """The target key of the existing record, by the first match rule that finds exactly one."""
-        ctx = {"source": source, "payload": payload, "refs": refs, "flow": self.flow_ctx}
+        ctx = {"source": source, "payload": payload, "refs": refs, "flow": self.flow_ctx, **(extra or {})}
         for rule in rules:
             if rule.field is None or rule.value is None:
                 continue
@@ -229,7 +230,7 @@ class Pipeline:
             if link is not None:
                 return link.target_key
             payload = self._dep_payload(dep, source, refs, item, "create")
-            found = self.match(dep.rules, dep.target, source, payload, refs)
+            found = self.match(dep.rules, dep.target, source, payload, refs, {"item": item, "key": dkey})
             if found is not None:
                 if not self.dry_run:
                     self.store.put_link(dep.scope, dkey, found, "{}", once=dep.spec.once)

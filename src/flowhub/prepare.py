@@ -139,7 +139,8 @@ class _Preparer:
             raise self.fail(loc, f"mapping file not found: {relative}")
         return load_mapping(path, functions=self.functions, target_fields=target_fields(target))
 
-    def rules(self, rules: Sequence[Any], loc: Sequence[str | int], target: Entity) -> list[Rule]:
+    def rules(self, rules: Sequence[Any], loc: Sequence[str | int], target: Entity,
+              names: Sequence[str] = TEMPLATE_NAMES) -> list[Rule]:
         out: list[Rule] = []
         caps = target.capabilities()
         for i, rule in enumerate(rules):
@@ -151,7 +152,7 @@ class _Preparer:
                 raise self.fail((*loc, i, "field"), f"{target.connector.name}/{target.name} cannot find "
                                 f"records by '{rule.field}' ({did_you_mean(rule.field, caps.find_by_key)})")
             value = rule.value if rule.value is not None else "{{ payload['" + rule.field + "'] }}"
-            out.append(Rule(rule.field, self.template(value, (*loc, i, "value"))))
+            out.append(Rule(rule.field, self.template(value, (*loc, i, "value"), names)))
         return out
 
 
@@ -231,7 +232,8 @@ def _dependency(p: _Preparer, req: Requirement, i: int, main_target: Entity) -> 
     scope = f"{p.flow.source.connection}/{src}->{target.connector.connection_name}/{target.name}"
     names = ("source", "refs", "flow")
     key_names = (*names, "item") if req.each else names
-    return Dependency(req, scope, target, mapping, p.rules(req.match, (*loc, "match"), target),
+    rule_names = (*TEMPLATE_NAMES, "item", "key")
+    return Dependency(req, scope, target, mapping, p.rules(req.match, (*loc, "match"), target, rule_names),
                       p.template(req.key, (*loc, "key"), key_names),
                       p.template(req.when, (*loc, "when"), names) if req.when else None,
                       p.template(req.each, (*loc, "each"), names) if req.each else None)
