@@ -1,0 +1,131 @@
+"""The APIcenter flows (seed A) end to end between the WooCommerce and Visma.net sandboxes."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from flowhub.connector import ReadQuery
+from flowhub.demo import sandbox_env
+from flowhub.plugins import Plugins
+from flowhub.runner import RunSummary
+from flowhub.sandboxes import Faults, serve
+from flowhub.settings import FlowhubSettings
+from flowhub.workspace import Workspace
+
+wc = pytest.importorskip("flowhub_woocommerce.sandbox")
+vn = pytest.importorskip("flowhub_visma_net.sandbox")
+REPO = Path(__file__).resolve().parents[2]
+PRODUCTS = ["woocommerce-products-to-vismanet", "woocommerce-variations-to-vismanet"]
+ORDERS = "woocommerce-orders-to-vismanet"
+
+
+@dataclass
+class Apicenter:
+    root: Path
+    shop: httpx.Client
+    erp_url: str
+
+    def run(self, flow: str) -> RunSummary:
+        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
+                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
+        try:
+            return ws.run(flow)
+        finally:
+            ws.close()
+
+    def erp(self, entity: str) -> list[Any]:
+        from flowhub_visma_net.connector import VismaNet
+
+        settings = VismaNet.settings_model.model_validate(vn.SANDBOX.connection(self.erp_url))
+        with VismaNet(settings) as erp:
+            return list(erp.entity(entity).read(ReadQuery()))
+
+
+def _apicenter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shop_seed: Any = None,
+               faults: Faults | None = None) -> Iterator[Apicenter]:
+    shutil.copytree(REPO / "flows", tmp_path / "flows", dirs_exist_ok=True)
+    shutil.copytree(REPO / "mappings", tmp_path / "mappings", dirs_exist_ok=True)
+    monkeypatch.setenv("FLOWHUB_DEMO_DIR", str(tmp_path))
+    with serve(wc.create_app(seed=shop_seed, faults=faults)) as shop, serve(vn.create_app(faults=faults)) as erp:
+        settings = wc.SANDBOX.connection(shop.base_url)
+        for key, value in {**sandbox_env("shop", settings),
+                           **sandbox_env("erp", vn.SANDBOX.connection(erp.base_url))}.items():
+            monkeypatch.setenv(key, value)
+        auth = (settings["consumer_key"], settings["consumer_secret"])
+        with httpx.Client(base_url=f"{shop.base_url}/wp-json/wc/v3", auth=auth, timeout=30) as api:
+            yield Apicenter(tmp_path, api, erp.base_url)
+
+
+@pytest.fixture
+def ac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Apicenter]:
+    yield from _apicenter(tmp_path, monkeypatch)
+
+
+def test_products_then_orders_reach_visma_and_a_rerun_creates_nothing(ac: Apicenter) -> None:
+    for flow in [*PRODUCTS, ORDERS]:
+        assert ac.run(flow).exit_code == 0
+    orders = ac.erp("sales_order")
+    refs = [o.customerRefNo for o in orders if o.customerRefNo]
+    assert len(refs) == len(set(refs)) >= 21  # A4: processing and completed orders, once each
+    for flow in [*PRODUCTS, ORDERS]:
+        again = ac.run(flow)
+        assert (again.counts["created"], again.counts["updated"], again.counts["failed"]) == (0, 0, 0), flow
+    assert len(ac.erp("sales_order")) == len(orders)
+
+
+def test_an_order_for_an_unknown_sku_waits_and_goes_through_once_the_item_exists(ac: Apicenter) -> None:
+    first = ac.run(ORDERS)  # products not synced yet: FH-9002 is missing in Visma.net
+    assert first.counts["waiting"] >= 1
+    assert first.exit_code == 0
+    for flow in PRODUCTS:
+        ac.run(flow)  # creates FH-9002 in Visma.net
+    later = ac.run(ORDERS)
+    assert later.counts["created"] >= 1 and later.counts["waiting"] == 0
+
+
+def test_a_company_order_makes_a_company_customer_with_a_contact_person(ac: Apicenter) -> None:
+    order = ac.shop.get("/orders/76").json()
+    billing = {**order["billing"], "company": "Fjellbygg Testlag AS", "email": "innkjop@fjellbygg-test.example"}
+    ac.shop.put("/orders/76", json={"billing": billing}).raise_for_status()
+    for flow in [*PRODUCTS, ORDERS]:
+        ac.run(flow)
+    customers = {c.name: c for c in ac.erp("customer")}
+    company = customers["Fjellbygg Testlag AS"]
+    assert company.customerClass and company.customerClass.id == "BEDRIFT"  # A5
+    contacts = [c for c in ac.erp("contact") if getattr(c, "email", None) == "innkjop@fjellbygg-test.example"]
+    assert len(contacts) == 1
+    person = [c for c in customers.values() if c.customerClass and c.customerClass.id == "PRIVAT"]
+    assert person, "orders without a company make person customers"
+
+
+def test_stock_goes_back_to_the_shop_as_available_minus_reservations(ac: Apicenter) -> None:
+    for flow in [*PRODUCTS, ORDERS, "vismanet-stock-to-woocommerce-products"]:
+        assert ac.run(flow).exit_code == 0
+    stock = {s.inventoryNumber: s for s in ac.erp("stock")}
+    product = ac.shop.get("/products", params={"sku": "FH-1001"}).json()[0]
+    assert product["manage_stock"] is True
+    assert product["stock_quantity"] == max(int(stock["FH-1001"].availableMinusBooked), 0)  # A2
+    assert ac.run("vismanet-stock-to-woocommerce-products").counts["updated"] == 0  # changes only
+
+
+def test_with_a_fifth_of_requests_failing_every_order_arrives_exactly_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = wc.generate(orders=300, customers=30, products=40, seed=5)
+    faults = Faults(rate=0.2, kinds=["429", "500", "502", "503", "timeout"], retry_after=0.01, timeout_s=0.3,
+                    seed=11)
+    for ac in _apicenter(tmp_path, monkeypatch, copy.deepcopy(seed), faults):
+        for _ in range(3):  # what a failure left behind goes through on the next runs
+            for flow in [*PRODUCTS, ORDERS]:
+                ac.run(flow)
+        wanted = {str(o["number"]) for o in seed["orders"] if o["status"] in ("processing", "completed")}
+        refs = [o.customerRefNo for o in ac.erp("sales_order") if o.customerRefNo in wanted]
+        assert sorted(refs) == sorted(wanted)  # each exactly once
