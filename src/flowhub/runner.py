@@ -167,12 +167,24 @@ class Runner:
         records = _last_per_key(records, self._safe_key)
         self.summary.counts["read"] += len(records)
         seen = self._already_done(records) if dedupe else set()
-        plans = list(pool.map(lambda r: self._plan(r, seen, full), records))
-        self._write(pool, plans)
-        list(pool.map(self.pipeline.writeback, plans))
+        if self._batches():
+            plans = list(pool.map(lambda r: self._plan(r, seen, full), records))
+            self._write(pool, plans)
+            list(pool.map(self.pipeline.writeback, plans))
+        else:  # each record straight through, so no worker waits for the slowest of a phase
+            plans = list(pool.map(lambda r: self._through(r, seen, full), records))
         with self.store.batch():
             for plan in plans:
                 self._settle(plan)
+
+    def _batches(self) -> bool:
+        return self.p.target.capabilities().batch and self.mode != "dry-run"
+
+    def _through(self, record: BaseModel, seen: set[tuple[str, str | None]], full: bool) -> Plan:
+        plan = self._plan(record, seen, full)
+        self.pipeline.write(plan)
+        self.pipeline.writeback(plan)
+        return plan
 
     def _safe_key(self, record: BaseModel) -> str:
         try:
@@ -198,7 +210,7 @@ class Runner:
     def _write(self, pool: ThreadPoolExecutor, plans: list[Plan]) -> None:
         target = self.p.target
         batchable = [p for p in plans if p.outcome is None and p.action in ("create", "update")]
-        if target.capabilities().batch and self.mode != "dry-run" and len(batchable) > 1:
+        if len(batchable) > 1:
             size = target.batch_size
             for start in range(0, len(batchable), size):
                 self._write_batch(batchable[start:start + size])
