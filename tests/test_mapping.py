@@ -537,7 +537,7 @@ LOAD_ERRORS = {
         'fields:\n  lines:\n    each: "{{ source.line_items }}"\n    as: line\n    value: 1\n'
         '  sku: "{{ line.sku }}"\n',
         r"mappings/order\.yaml:6: fields\.sku: unknown variable 'line' "
-        r"\(known: flow, now, omit, refs, source\)"),
+        r"\(known: flow, now, omit, refs, source, target\)"),
     "unknown filter": (
         'fields:\n  id: "{{ source.id | lowr }}"\n',
         r"mappings/order\.yaml:2: fields\.id: unknown filter 'lowr' \(did you mean 'lower'\?\)"),

@@ -230,3 +230,72 @@ def test_an_update_only_flow_skips_records_the_target_does_not_have(
     assert code == 0
     assert (counts["updated"], counts["skipped"], counts["created"]) == (1, 1, 0)
     assert [r["id"] for r in project.rows()] == [1, 2]
+
+
+def test_a_requirement_on_create_is_resolved_only_for_new_records(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    project.write("mappings/customer.yaml", """\
+        fields:
+          id: "{{ source.email | lower }}"
+          email: "{{ source.email | lower }}"
+        """)
+    mapping = project.root / "mappings/orders.yaml"
+    mapping.write_text(mapping.read_text().replace("create:\n", "create:\n  customer: \"{{ refs.customer }}\"\n"))
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text() + """\
+requires:
+  - name: customer
+    on: create
+    key: "{{ source.email | lower }}"
+    entity: customers
+    mapping: ../mappings/customer.yaml
+    match: [link, {field: email}]
+""")
+    project.source([order(1, email="a@x.no")])
+    assert run_cli("run", "orders")[0] == 0
+    project.source([order(1, email="changed@x.no", modified="2026-05-01T00:00:00"),
+                    order(2, email="b@x.no", modified="2026-05-01T00:00:01")])
+    code, out = run_cli("run", "orders", "--json")
+    assert code == 0, out
+    assert (_summary(out)["counts"]["created"], _summary(out)["counts"]["updated"]) == (1, 1)
+    assert [r["email"] for r in project.rows("customers")] == ["a@x.no", "b@x.no"]  # none for the update
+    assert [r["customer"] for r in project.rows()] == ["a@x.no", "b@x.no"]
+
+
+def test_a_mapping_can_write_a_field_only_when_the_target_record_lacks_it(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    mapping = project.root / "mappings/orders.yaml"
+    mapping.write_text(mapping.read_text().replace(
+        "create:\n", "  note: \"{{ source.get('note') if not (target and target.note) else omit }}\"\ncreate:\n"))
+    project.source([order(1), order(2, note="first")])
+    assert run_cli("run", "orders")[0] == 0
+    assert [r["note"] for r in project.rows()] == [None, "first"]
+    project.source([order(1, note="late", modified="2026-05-01T00:00:00"),
+                    order(2, note="second", modified="2026-05-01T00:00:01")])
+    code, out = run_cli("run", "orders", "--json")
+    assert code == 0, out
+    assert [r["note"] for r in project.rows()] == ["late", "first"]  # the one already there is kept
+
+
+def test_a_dependency_key_may_join_two_expressions(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    project.write("mappings/customer.yaml", """\
+        fields:
+          id: "{{ source.number }}-{{ source.id }}"
+          email: "{{ source.email | lower }}"
+        """)
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text() + """\
+requires:
+  - name: customer
+    key: "{{ source.number }}-{{ source.id }}"
+    entity: customers
+    mapping: ../mappings/customer.yaml
+""")
+    project.source([order(1)])
+    code, out = run_cli("run", "orders", "--json")
+    assert code == 0, out
+    assert [r["id"] for r in project.rows("customers")] == ["N00001-1"]

@@ -46,11 +46,15 @@ class ReadQuery:
 
     ``where`` holds the flow's filters (only keys the entity declares in ``filters``);
     ``since`` is the cursor value to read from (already moved back by the look-back window),
-    or None for a full read.
+    or None for a full read. ``snapshot`` says the flow changes the records it reads while it
+    reads them (a write-back of the status): a reader that pages by offset must then page over
+    a list of keys fixed before the first write, or the records behind a changed one shift
+    to an earlier page and are never read.
     """
 
     where: Mapping[str, Any] = field(default_factory=dict)
     since: str | None = None
+    snapshot: bool = False
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,9 @@ class Requirement(_Strict):
     once: bool = Field(False, description="Create once, never update (e.g. guest buyers, G9).")
     when: str | None = Field(None, description="Template; false -> this dependency is not needed.")
     after: list[str] = Field(default_factory=list, description="Other requirements resolved first.")
+    on: Literal["always", "create"] = Field(
+        "always", description="create: only needed when the record itself is created (e.g. a product "
+        "group for new products only, D4); refs.<name> is none on updates.")
     enabled: bool = True
 
     @model_validator(mode="after")

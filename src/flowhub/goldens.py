@@ -29,6 +29,7 @@ class GoldenCase(BaseModel):
     flow: dict[str, Any] = {}
     now: datetime | None = None
     mode: Literal["create", "update"] = "create"
+    target: dict[str, Any] | None = None
     expect: dict[str, Any] | None = None
     expect_skip: str | None = None
     expect_error: str | None = None
@@ -80,7 +81,7 @@ def run_case(mapping: FieldMapping, path: Path) -> GoldenResult:
         return GoldenResult(path, False, str(exc))
     try:
         actual = mapping.apply(case.source, mode=case.mode, refs=case.refs, flow=case.flow,
-                               record_id=path.stem, now=case.now)
+                               record_id=path.stem, now=case.now, target=case.target)
     except SkipRecord as skip:
         return _judge(path, case, "skip", skip.reason)
     except MappingRecordError as exc:

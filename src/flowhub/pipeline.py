@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from flowhub.connector import Entity
-from flowhub.errors import NotFoundError, RecordError, RejectedError, WaitingError
+from flowhub.errors import NotFoundError, RecordError, RejectedError, RetryableError, WaitingError
 from flowhub.fingerprint import changed_fields, fingerprint, jsonable
 from flowhub.prepare import Dependency, PreparedFlow, Rule
 from flowhub.state import StateStore
@@ -47,10 +47,44 @@ class Plan:
     t0: float = field(default_factory=time.perf_counter)
 
     def fail(self, error: Exception) -> None:
-        waiting = isinstance(error, WaitingError)
-        self.outcome = "waiting" if waiting else "failed"
+        """Failed (a person must look), or waiting: retried by itself at the start of the next run.
+
+        Waiting are records whose dependency is not there yet, and records that met a passing
+        fault (5xx, timeout, 429) which outlasted the HTTP client's retries: not the record's
+        fault, so the next run tries again without anyone running `flowhub retry`.
+        """
+        passing = isinstance(error, RetryableError)
+        self.outcome = "waiting" if isinstance(error, WaitingError) or passing else "failed"
         self.stage = getattr(error, "stage", None) or self.stage or "write"
         self.reason = getattr(error, "reason", None) or str(error) or repr(error)
+        if passing:
+            self.reason += "; a passing fault: tried again at the next run"
+
+
+class CurrentRecord(Mapping[str, Any]):
+    """The target's record as it is now, fetched only if a mapping looks at ``target``.
+
+    Most mappings never do, so most updates cost no extra read.
+    """
+
+    def __init__(self, fetch: Callable[[], Any]) -> None:
+        self._fetch = fetch
+        self._data: Mapping[str, Any] | None = None
+
+    def _record(self) -> Mapping[str, Any]:
+        if self._data is None:
+            current = self._fetch()
+            self._data = jsonable(current) if current is not None else {}
+        return self._data
+
+    def __getitem__(self, name: str) -> Any:
+        return self._record()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._record())
+
+    def __len__(self) -> int:
+        return len(self._record())
 
 
 def _gone(error: RejectedError) -> bool:
@@ -69,7 +103,11 @@ class Pipeline:
 
     def __init__(self, prepared: PreparedFlow, store: StateStore, *, dry_run: bool = False) -> None:
         self.p, self.store, self.dry_run = prepared, store, dry_run
-        self.flow_ctx = {"name": prepared.flow.name, "settings": prepared.flow.settings}
+        self.forced = False  # retry --force: requirements' unconfirmed creates may be sent again
+        flow = prepared.flow
+        self.flow_ctx = {"name": flow.name, "settings": flow.settings,
+                         "source": {"connection": flow.source.connection, "entity": flow.source.entity},
+                         "target": {"connection": flow.target.connection, "entity": flow.target.entity}}
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -103,7 +141,7 @@ class Pipeline:
     def _plan_write(self, plan: Plan, *, full: bool) -> None:
         """Map and match; a full run rewrites every mapped field (the source is the truth, K3/D3)."""
         mapping, flow = self.p.mapping, self.p.flow
-        refs = self.resolve_dependencies(plan.source, plan.key)
+        refs = self.resolve_dependencies(plan.source, plan.key, creating=False)
         from flowhub.mapping import SkipRecord
 
         try:
@@ -120,6 +158,10 @@ class Pipeline:
                 self._when_missing(plan)
                 return
             self._check_intent(plan)
+            if any(dep.spec.on == "create" for dep in self.p.deps):
+                refs = self.resolve_dependencies(plan.source, plan.key, creating=True, known=refs)
+                created = mapping.apply(plan.source, mode="create", refs=refs, flow=self.flow_ctx,
+                                        record_id=plan.key)
             plan.action, plan.payload = "create", created
             plan.model = mapping.validate_payload(created, self.p.target.model, record_id=plan.key)
             return
@@ -128,7 +170,9 @@ class Pipeline:
         if flow.existing == "skip":
             plan.action, plan.reason = "skip", f"exists in the target as {target_key} (existing: skip)"
             return
-        update = mapping.apply(plan.source, mode="update", refs=refs, flow=self.flow_ctx, record_id=plan.key)
+        current = CurrentRecord(lambda: self.p.target.get(target_key))
+        update = mapping.apply(plan.source, mode="update", refs=refs, flow=self.flow_ctx, record_id=plan.key,
+                               target=current)
         plan.last = json.loads(link.payload_hash) if link and link.payload_hash and not full else None
         changed = changed_fields(update, plan.last)
         if not changed:
@@ -191,11 +235,19 @@ class Pipeline:
         return None
 
     # -- dependencies ----------------------------------------------------------------------
-    def resolve_dependencies(self, source: Mapping[str, Any], key: str) -> dict[str, Any]:
+    def resolve_dependencies(self, source: Mapping[str, Any], key: str, *, creating: bool,
+                             known: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """refs.<name> for each requirement; those needed only on create wait until ``creating``.
+
+        ``known`` are refs resolved before the record was known to be new: kept, not resolved again.
+        """
         refs: dict[str, Any] = {}
         for dep in self.p.deps:
+            if known is not None and dep.spec.on != "create":
+                refs[dep.spec.name] = known.get(dep.spec.name)
+                continue
             ctx = {"source": source, "refs": refs, "flow": self.flow_ctx}
-            if dep.when is not None and not dep.when(ctx):
+            if (dep.spec.on == "create" and not creating) or (dep.when is not None and not dep.when(ctx)):
                 refs[dep.spec.name] = None
                 continue
             if dep.spec.each:
@@ -247,6 +299,11 @@ class Pipeline:
         model = dep.mapping.validate_payload(payload, dep.target.model, record_id=f"{name} {dkey}")
         if self.dry_run:
             return None
+        if (not self.forced and self.store.get_intent(dep.scope, dkey) is not None
+                and not any(rule.field for rule in dep.rules)):
+            raise RecordError(f"an earlier create of {name} {dkey} may have reached {where} but was not "
+                              "confirmed, and the requirement has no match rule to look it up; check the "
+                              "target, then run `flowhub retry --force`", stage="dependency")
         self.store.put_intent(dep.scope, dkey, "")
         created = dep.target.create(model)
         target_key = dep.target.key_of(created)
@@ -328,7 +385,7 @@ class Pipeline:
     def _recreate(self, plan: Plan) -> None:
         """The linked target record is gone (deleted there): forget the link and create it anew."""
         self.store.delete_link(self.p.scope, plan.key)
-        refs = self.resolve_dependencies(plan.source, plan.key)
+        refs = self.resolve_dependencies(plan.source, plan.key, creating=True)
         payload = self.p.mapping.apply(plan.source, mode="create", refs=refs, flow=self.flow_ctx,
                                        record_id=plan.key)
         plan.action, plan.payload, plan.last = "create", payload, None

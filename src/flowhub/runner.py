@@ -123,7 +123,10 @@ class Runner:
         src = self.p.flow.source
         since = None if full or not src.incremental else (self.store.get_cursor(self.p.name) or src.since)
         since = _look_back(since, src.lookback) if since else None
-        yield from self.p.source.read(ReadQuery(where=dict(src.where), since=since))
+        flow = self.p.flow
+        changes_source = flow.writeback is not None or (
+            flow.target.connection == src.connection and flow.target.entity == src.entity)
+        yield from self.p.source.read(ReadQuery(where=dict(src.where), since=since, snapshot=changes_source))
 
     def _retry_waiting(self) -> None:
         waiting = [s.source_key for s in self.store.problems(self.p.name, status="waiting")]
@@ -139,6 +142,7 @@ class Runner:
             for chunk in _chunks(iter(keys), self.p.flow.chunk):
                 records = list(pool.map(self._refetch, chunk))
                 if force:
+                    self.pipeline.forced = True  # the person checked the target: unconfirmed creates may go again
                     for key in chunk:
                         self.store.clear_intent(self.p.scope, key)
                 for key, record in zip(chunk, records, strict=True):

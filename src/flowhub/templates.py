@@ -14,7 +14,7 @@ from flowhub.errors import FlowFileError, RecordError
 
 __all__ = ["Template", "compile_template"]
 
-_SINGLE = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
+_SINGLE = re.compile(r"^\s*\{\{((?:(?!\}\}).)*)\}\}\s*$", re.S)  # one {{ expr }} and nothing else
 _ENV = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
 

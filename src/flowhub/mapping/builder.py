@@ -20,7 +20,7 @@ __all__ = ["MISSING", "RESERVED_NAMES", "SectionCompiler", "is_template"]
 Loc = tuple[str | int, ...]
 Payload = tuple[str, ...]
 MISSING: Any = object()
-RESERVED_NAMES = frozenset({"source", "refs", "flow", "now", "omit", "loop"})
+RESERVED_NAMES = frozenset({"source", "refs", "flow", "now", "omit", "loop", "target"})
 _EACH_KEYS = ("each", "as", "when", "fields", "value")
 
 

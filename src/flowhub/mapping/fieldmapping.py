@@ -49,8 +49,11 @@ class FieldMapping:
 
     def apply(self, source: Mapping[str, Any], *, mode: Mode, refs: Mapping[str, Any] | None = None,
               flow: Mapping[str, Any] | None = None, record_id: str = "?",
-              now: datetime | None = None) -> dict[str, Any]:
+              now: datetime | None = None, target: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The payload for ``source``: ``fields`` plus the ``create`` or ``update`` section.
+
+        ``target`` is the record as the target has it now (updates only; none on create), so a
+        field can be written only when the target lacks it, e.g. an image never replaced (D4).
 
         Raises MappingRecordError naming file, line and field path, or SkipRecord with the reason.
         """
@@ -58,7 +61,8 @@ class FieldMapping:
         if build is None:
             raise ValueError(f"mode must be 'create' or 'update', not {mode!r}")
         scope = {"source": source, "refs": _EMPTY if refs is None else refs,
-                 "flow": _EMPTY if flow is None else flow, "now": now or self.now, "omit": OMIT}
+                 "flow": _EMPTY if flow is None else flow, "now": now or self.now, "omit": OMIT,
+                 "target": target}
         try:
             if self.when is not None:
                 self._check_when(scope)

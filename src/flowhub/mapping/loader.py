@@ -22,7 +22,7 @@ __all__ = ["load_mapping"]
 
 TOP_LEVEL_KEYS = ("description", "fields", "create", "update", "defaults", "value_maps", "lookups", "when")
 SECTIONS = ("fields", "create", "update")
-VARIABLES = frozenset({"source", "refs", "flow", "now", "omit"})
+VARIABLES = frozenset({"source", "refs", "flow", "now", "omit", "target"})
 _VALUE_MAP_KEYS = ("map", "unmapped", "default")
 
 

@@ -10,6 +10,7 @@ concurrently and yielded in order.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Generator, Iterator, Mapping
 from typing import Any
 
@@ -202,6 +203,39 @@ class WooClient(ApiClient):
         yield from pages_by_number(
             fetch, concurrency=self.settings.page_concurrency, per_page=self.settings.per_page
         )
+
+    def iter_snapshot(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Like `iter_pages`, safe while the caller changes the records it reads.
+
+        Offset pages shift when a record read earlier leaves the filter or moves in the order
+        (a status written back, a new modification time), and the record behind it is never
+        read. So the ids are listed first (``_fields=id``, a few bytes each), then fetched
+        ``per_page`` at a time with ``include`` in the listed order; a record that no longer
+        matches the filters by then is simply not answered.
+        """
+        listed = array("q", (int(item["id"]) for item in self.iter_pages(path, {**dict(params or {}),
+                                                                               "_fields": "id"})))
+        for chunk in chunked_ids(iter(listed), self.settings.per_page):
+            query = {**dict(params or {}), "include": ",".join(map(str, chunk)), "orderby": "include",
+                     "per_page": len(chunk), "page": 1}
+            query.pop("order", None)
+            items = self.json(self.get(_relative(path), params=query))
+            if not isinstance(items, list):
+                raise RejectedError(
+                    f"woocommerce: GET {path}: expected a JSON list of records, got {type(items).__name__}"
+                )
+            yield from items
+
+
+def chunked_ids(ids: Iterator[int], size: int) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for item in ids:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def stable_order(by_modified: bool) -> dict[str, str]:

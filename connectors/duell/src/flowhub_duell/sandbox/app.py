@@ -180,6 +180,16 @@ def build_control(state: DuellState) -> Starlette:
 
         return _control(apply)
 
+    async def products(request: Request) -> Response:
+        return JSONResponse(state.list_products(dict(request.query_params)))
+
+    async def stock_levels(request: Request) -> Response:
+        """Each department's quantity of one product number: what a test checks after an adjustment."""
+        number = request.path_params["product_number"]
+        return JSONResponse(
+            {name: sum(levels.get(number, {}).values()) for name, levels in state.stock.items()}
+        )
+
     async def expire(request: Request) -> Response:
         return JSONResponse({"expired": state.expire_tokens()})
 
@@ -207,6 +217,8 @@ def build_control(state: DuellState) -> Starlette:
         Route("/__duell/orders", orders, methods=["GET"]),
         Route("/__duell/orders/{order_id:int}/status", order_status, methods=["POST"]),
         Route("/__duell/products", new_product, methods=["POST"]),
+        Route("/__duell/products", products, methods=["GET"]),
+        Route("/__duell/stock/{product_number}", stock_levels, methods=["GET"]),
         Route("/__duell/products/{product_id:int}", product, methods=["POST"]),
         Route("/__duell/stock", stock, methods=["POST"]),
         Route("/__duell/tokens/expire", expire, methods=["POST"]),

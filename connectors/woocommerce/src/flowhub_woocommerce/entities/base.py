@@ -146,7 +146,8 @@ class Reads(WooEntity):
 
     def read(self, query: ReadQuery) -> Iterator[BaseModel]:
         params = {**self.where_params(query.where), **stable_order(False)}
-        for item in self.client.iter_pages(self.path, params):
+        pages = self.client.iter_snapshot if query.snapshot else self.client.iter_pages
+        for item in pages(self.path, params):
             yield self.parse(item)
 
     def get(self, key: str) -> BaseModel | None:

@@ -104,10 +104,10 @@ class Orders(Reads, Finds, Updates, Deletes, Creates):
         with_trash = str(where.pop(INCLUDE_TRASHED, True)).lower() not in ("false", "0", "no")
         from_number = where.pop("from_number", None)
         params = {**self._server_params(where), **incremental_params(query, self.settings.lookback_seconds)}
-        streams = [self._stream(params)]
+        streams = [self._stream(params, query.snapshot)]
         statuses = str(params.get("status", "")).split(",")
         if with_trash and "trash" not in statuses:
-            streams.append(self._stream({**params, "status": "trash"}))
+            streams.append(self._stream({**params, "status": "trash"}, query.snapshot))
         for order in merge_streams(streams, sort_key):
             if from_number is None or _number_at_least(order, int(from_number)):
                 yield order
@@ -122,8 +122,9 @@ class Orders(Reads, Finds, Updates, Deletes, Creates):
             params.update(after=exclusive_bound(str(where["after"])), dates_are_gmt="true")
         return params
 
-    def _stream(self, params: Mapping[str, Any]) -> Iterator[BaseModel]:
-        for item in self.client.iter_pages(self.path, params):
+    def _stream(self, params: Mapping[str, Any], snapshot: bool) -> Iterator[BaseModel]:
+        pages = self.client.iter_snapshot if snapshot else self.client.iter_pages
+        for item in pages(self.path, params):
             yield self.parse(item)
 
     def is_deleted(self, record: BaseModel) -> bool:

@@ -75,13 +75,14 @@ class Products(Reads, Finds, Updates, Deletes, Batches):
         where = dict(query.where)
         with_trash = str(where.pop(INCLUDE_TRASHED, True)).lower() not in ("false", "0", "no")
         params = {**self.where_params(where), **incremental_params(query, self.settings.lookback_seconds)}
-        streams = [self._stream(params)]
+        streams = [self._stream(params, query.snapshot)]
         if with_trash and params.get("status") != "trash":
-            streams.append(self._stream({**params, "status": "trash"}))
+            streams.append(self._stream({**params, "status": "trash"}, query.snapshot))
         yield from merge_streams(streams, sort_key)
 
-    def _stream(self, params: Mapping[str, Any]) -> Iterator[BaseModel]:
-        for item in self.client.iter_pages(self.path, params):
+    def _stream(self, params: Mapping[str, Any], snapshot: bool) -> Iterator[BaseModel]:
+        pages = self.client.iter_snapshot if snapshot else self.client.iter_pages
+        for item in pages(self.path, params):
             if item.get("type") != "variation":  # only a ?sku= list shows variations
                 yield self.parse(item)
 
