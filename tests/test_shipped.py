@@ -19,7 +19,7 @@ FLOWS = sorted(p for p in (ROOT / "flows").glob("*.yaml") if p.name != "connecti
 @pytest.mark.parametrize("mapping", MAPPINGS, ids=lambda p: p.stem)
 def test_every_shipped_mapping_has_golden_tests_that_pass(mapping: Path) -> None:
     assert case_paths(mapping), f"{mapping.name} has no golden cases in mappings/tests/{mapping.stem}/"
-    failed = [r for r in run_goldens([mapping]) if not r.ok]
+    failed = [r for r in run_goldens([mapping], functions=Plugins().functions()) if not r.ok]
     assert not failed, "\n".join(f"{r.case}: {r.diff}" for r in failed)
 
 

@@ -213,7 +213,7 @@ BUILTIN_FUNCTIONS: dict[str, Callable[..., Any]] = {
 """Every built-in, by the name used in mappings (as ``name(x)`` and as ``x | name``)."""
 
 
-RESERVED_NAMES = frozenset({"source", "refs", "flow", "now", "omit", "loop", "lookup", "value_map"})
+RESERVED_NAMES = frozenset({"source", "refs", "flow", "now", "omit", "loop", "lookup", "value_map", "target"})
 
 
 def merge_functions(extra: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:

@@ -14,6 +14,13 @@ def register_connectors(register: Callable[[type[Connector]], None]) -> None:
 
 
 @hookimpl
+def register_functions(register: Callable[..., None]) -> None:
+    from flowhub_woocommerce.functions import meta_value
+
+    register(meta_value)
+
+
+@hookimpl
 def register_sandboxes(register: Callable[[Sandbox], None]) -> None:
     from flowhub_woocommerce.sandbox import SANDBOX  # imported late: starlette is only needed here
 

@@ -38,6 +38,7 @@ ONLY_IN_ERP = [
     ("FH-5003", "Gavekort 500 kr", 500.0, None, 107),
     ("FH-5004", "Termokopp 500 ml", 279.0, 12, 105),
     ("FH-5004", "Termokopp 500 ml sort", 279.0, 6, 105),
+    ("FRAKT", "Frakt", 0.0, None, 107),  # shipping, as an order row; not a web-shop product
 ]
 T0 = "2025-01-15T09:00:00Z"
 
@@ -97,7 +98,7 @@ def _product(pid: int, row: tuple[str, str, float, Any, int], day: int) -> dict[
         "costPrice": round(price * 0.4, 2),
         "salesPrice": price,
         "indirectCost": 0,
-        "webshopEnabled": not number.startswith("FH-9"),
+        "webshopEnabled": number.startswith("FH-") and not number.startswith("FH-9"),
         "stock": {"isManaged": stock is not None, "quantity": stock or 0, "location": None},
         "ean": _ean(pid),
         "units": {"id": 13, "name": "Stykk", "symbol": "stk"},

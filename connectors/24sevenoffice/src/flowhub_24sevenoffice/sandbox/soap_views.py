@@ -196,6 +196,7 @@ def invoice_view(
         "OrderStatus": o.get("_soapStatus") or REST_TO_SOAP_STATUS.get(o["status"], "None"),
         "ExternalStatus": o.get("_externalStatus"),
         "PaymentMethodId": (o.get("paymentMethod") or {}).get("id"),
+        "PaymentAmount": o.get("_paymentAmount"),
         "TypeOfSaleId": (o.get("salesType") or {}).get("id"),
         "DepartmentId": _dimension_value(org, o, "Department"),
         "ProjectId": _dimension_value(org, o, "Project"),
@@ -288,7 +289,11 @@ def _fill(
     now: datetime,
 ) -> None:
     _apply_rows(org, order, rows, now)
-    for key, soap in (("_distribution", "DistributionMethod"), ("_externalStatus", "ExternalStatus")):
+    for key, soap in (
+        ("_distribution", "DistributionMethod"),
+        ("_externalStatus", "ExternalStatus"),
+        ("_paymentAmount", "PaymentAmount"),
+    ):
         if item.get(soap) is not None:
             order[key] = item[soap]
     _apply_status(org, order, status, now)
