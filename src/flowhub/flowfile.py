@@ -88,7 +88,9 @@ class Requirement(_Strict):
     mapping: str | None = None
     match: list[LinkRule | MatchRule] = Field(default_factory=lambda: ["link"])
     existing: Literal["update", "skip", "fail"] = "skip"
-    missing: Literal["create", "wait", "fail"] = "create"
+    missing: Literal["create", "wait", "fail", "skip"] = Field(
+        "create", description="Not found: create it, wait, fail the record, or skip: a look-up only, "
+        "refs.<name> is none (a mapping's when: can then decide, e.g. skip SKUs the shop has as variations).")
     once: bool = Field(False, description="Create once, never update (e.g. guest buyers, G9).")
     when: str | None = Field(None, description="Template; false -> this dependency is not needed.")
     after: list[str] = Field(default_factory=list, description="Other requirements resolved first.")
@@ -144,6 +146,13 @@ class Flow(_Strict):
     missing: Literal["create", "skip", "wait", "fail"] = Field(
         "create", description="A record not in the target: create it, skip it (update-only flows), wait, fail."
     )
+    compare: Literal["written", "target"] = Field(
+        "written", description="What an update is compared with: what this flow last wrote (no read), or "
+        "the target record as it is now (one read per update; two-way flows use it so a change the "
+        "other direction wrote is not written back, S1/S10).")
+    unique: MatchRule | None = Field(
+        None, description="A key the source must not share between records (e.g. a product number): "
+        "records that share it are reported and none of them is synced (S11).")
     deleted: Literal["soft", "hard", "ignore"] = "ignore"
     requires: list[Requirement] = Field(default_factory=list)
     writeback: WriteBack | None = None

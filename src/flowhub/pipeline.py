@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from flowhub.connector import Entity
 from flowhub.errors import NotFoundError, RecordError, RejectedError, RetryableError, WaitingError
+from flowhub.compare import differing_fields
 from flowhub.fingerprint import changed_fields, fingerprint, jsonable
 from flowhub.prepare import Dependency, PreparedFlow, Rule
 from flowhub.state import StateStore
@@ -141,6 +142,7 @@ class Pipeline:
     def _plan_write(self, plan: Plan, *, full: bool) -> None:
         """Map and match; a full run rewrites every mapped field (the source is the truth, K3/D3)."""
         mapping, flow = self.p.mapping, self.p.flow
+        self._check_unique(plan)
         refs = self.resolve_dependencies(plan.source, plan.key, creating=False)
         from flowhub.mapping import SkipRecord
 
@@ -160,8 +162,12 @@ class Pipeline:
             self._check_intent(plan)
             if any(dep.spec.on == "create" for dep in self.p.deps):
                 refs = self.resolve_dependencies(plan.source, plan.key, creating=True, known=refs)
-                created = mapping.apply(plan.source, mode="create", refs=refs, flow=self.flow_ctx,
-                                        record_id=plan.key)
+                try:
+                    created = mapping.apply(plan.source, mode="create", refs=refs, flow=self.flow_ctx,
+                                            record_id=plan.key)
+                except SkipRecord as skip:  # what the create-only requirements found says: not this one
+                    plan.action, plan.reason = "skip", str(skip)
+                    return
             plan.action, plan.payload = "create", created
             plan.model = mapping.validate_payload(created, self.p.target.model, record_id=plan.key)
             return
@@ -173,8 +179,11 @@ class Pipeline:
         current = CurrentRecord(lambda: self.p.target.get(target_key))
         update = mapping.apply(plan.source, mode="update", refs=refs, flow=self.flow_ctx, record_id=plan.key,
                                target=current)
-        plan.last = json.loads(link.payload_hash) if link and link.payload_hash and not full else None
-        changed = changed_fields(update, plan.last)
+        if flow.compare == "target":  # what the target has now, whoever wrote it: no echo (S1/S10)
+            changed = differing_fields(update, current)
+        else:
+            plan.last = json.loads(link.payload_hash) if link and link.payload_hash and not full else None
+            changed = changed_fields(update, plan.last)
         if not changed:
             plan.action = "unchanged"
             return
@@ -182,6 +191,21 @@ class Pipeline:
         plan.model = mapping.validate_payload(changed, self.p.target.model, record_id=plan.key)
         if self.dry_run:
             plan.diff = self._diff(target_key, changed)
+
+    def _check_unique(self, plan: Plan) -> None:
+        """``unique:``: records of the source that share the key are reported, none is synced (S11)."""
+        rule = self.p.unique
+        if rule is None or rule.field is None or rule.value is None:
+            return
+        value = rule.value({"source": plan.source, "refs": {}, "flow": self.flow_ctx, "payload": {}})
+        if value in (None, ""):
+            return
+        found = self.p.source.find(rule.field, value)
+        if len(found) > 1:
+            keys = ", ".join(self.p.source.key_of(f) for f in found[:5])
+            where = f"{self.p.source.connector.connection_name}/{self.p.source.name}"
+            raise RecordError(f"{len(found)} records in {where} share {rule.field} {value!r} ({keys}); it must "
+                              "be unique, so none of them is synced until it is", stage="match")
 
     def _when_missing(self, plan: Plan) -> None:
         """The flow's `missing:` rule for a record the target does not have."""
@@ -291,6 +315,8 @@ class Pipeline:
 
     def _create_dependency(self, dep: Dependency, dkey: str, payload: dict[str, Any]) -> str | None:
         name, where = dep.spec.name, f"{dep.target.connector.connection_name}/{dep.target.name}"
+        if dep.spec.missing == "skip":
+            return None
         if dep.spec.missing == "wait":
             raise WaitingError(f"waiting for {name} {dkey}: not found in {where} yet")
         if dep.spec.missing == "fail":

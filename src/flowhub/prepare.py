@@ -70,6 +70,7 @@ class PreparedFlow:
     writeback_when: Template | None
     scope: str
     connectors: list[Connector] = field(default_factory=list)
+    unique: Rule | None = None  # the source key records must not share (S11)
 
     @property
     def name(self) -> str:
@@ -189,8 +190,23 @@ def _build(p: _Preparer) -> PreparedFlow:
     deps = [_dependency(p, req, i, target) for i, req in topological(p, flow.requires)]
     writeback, when = _writeback(p, source)
     scope = f"{flow.source.connection}/{flow.source.entity}->{flow.target.connection}/{flow.target.entity}"
+    unique = _unique(p, source)
     return PreparedFlow(flow, p.doc, source, target, mapping, rules, deps, writeback, when, scope,
-                        list(p.opened.values()))
+                        list(p.opened.values()), unique)
+
+
+def _unique(p: _Preparer, source: Entity) -> Rule | None:
+    """``unique:``: the source must be able to find its records by that field."""
+    rule = p.flow.unique
+    if rule is None:
+        return None
+    if rule.value is None:
+        raise p.fail(("unique",), 'give the value to look for, e.g. value: "{{ source.number }}"')
+    caps = source.capabilities()
+    if not type(source.connector).dynamic_entities and rule.field not in caps.find_by_key:
+        raise p.fail(("unique", "field"), f"{source.connector.name}/{source.name} cannot find records by "
+                     f"'{rule.field}' ({did_you_mean(rule.field, caps.find_by_key)})")
+    return Rule(rule.field, p.template(rule.value, ("unique", "value")))
 
 
 def _check_source(p: _Preparer, source: Entity) -> None:

@@ -7,9 +7,10 @@ done at the same cursor value are recognised and passed over, and id links stop 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 from flowhub.activity import ActivityLog
 from flowhub.connector import ReadQuery, WriteOp
 from flowhub.errors import AuthError
+from flowhub.fingerprint import dumps
 from flowhub.pipeline import Pipeline, Plan
 from flowhub.plugins import Plugins
 from flowhub.prepare import PreparedFlow
@@ -170,7 +172,7 @@ class Runner:
     def _chunk(self, pool: ThreadPoolExecutor, records: list[BaseModel], *, dedupe: bool, full: bool) -> None:
         records = _last_per_key(records, self._safe_key)
         self.summary.counts["read"] += len(records)
-        seen = self._already_done(records) if dedupe else set()
+        seen = self._already_done(records) if dedupe else {}
         if self._batches():
             plans = list(pool.map(lambda r: self._plan(r, seen, full), records))
             self._write(pool, plans)
@@ -184,7 +186,7 @@ class Runner:
     def _batches(self) -> bool:
         return self.p.target.capabilities().batch and self.mode != "dry-run"
 
-    def _through(self, record: BaseModel, seen: set[tuple[str, str | None]], full: bool) -> Plan:
+    def _through(self, record: BaseModel, seen: dict[str, str], full: bool) -> Plan:
         plan = self._plan(record, seen, full)
         self.pipeline.write(plan)
         self.pipeline.writeback(plan)
@@ -196,20 +198,28 @@ class Runner:
         except Exception:
             return f"unkeyed-{id(record)}"
 
-    def _plan(self, record: BaseModel, seen: set[tuple[str, str | None]], full: bool) -> Plan:
+    def _plan(self, record: BaseModel, seen: dict[str, str], full: bool) -> Plan:
+        """A record re-read in the look-back overlap, exactly as it went through, is not planned again.
+
+        "Exactly": same cursor and same content. A cursor has a resolution (WooCommerce keeps
+        seconds), so a change within the second of the last one has the same cursor; only its
+        content tells it apart.
+        """
         src = self.p.source
-        if seen and (self._safe_key(record), src.cursor_of(record)) in seen:
-            plan = Plan(src.key_of(record), src.cursor_of(record), {})
-            plan.action = "seen"
-            return plan
+        key = self._safe_key(record)
+        if seen.get(key) is not None and seen[key].split("|", 1)[0] == str(src.cursor_of(record)):
+            if seen[key] == done_mark(src.cursor_of(record), record.model_dump(by_alias=True)):
+                plan = Plan(src.key_of(record), src.cursor_of(record), {})
+                plan.action = "seen"
+                return plan
         return self.pipeline.plan(record, full=full)
 
-    def _already_done(self, records: list[BaseModel]) -> set[tuple[str, str | None]]:
+    def _already_done(self, records: list[BaseModel]) -> dict[str, str]:
         src = self.p.source
         if src.cursor is None:
-            return set()
+            return {}
         states = self.store.record_states(self.p.name, [self._safe_key(r) for r in records])
-        return {(k, s.cursor) for k, s in states.items() if s.status == "done" and s.cursor is not None}
+        return {k: s.cursor for k, s in states.items() if s.status == "done" and s.cursor is not None}
 
     def _write(self, pool: ThreadPoolExecutor, plans: list[Plan]) -> None:
         target = self.p.target
@@ -255,7 +265,8 @@ class Runner:
                                     reason=plan.reason or "", cursor=plan.cursor, source=plan.source,
                                     payload=plan.payload, run_id=self.summary.run_id)
         else:
-            self.store.mark_done(self.p.name, plan.key, plan.cursor, outcome)
+            mark = done_mark(plan.cursor, plan.source) if plan.cursor is not None and plan.source else plan.cursor
+            self.store.mark_done(self.p.name, plan.key, mark, outcome)
         if outcome == "failed" and len(self.summary.failures) < 100:
             self.summary.failures.append({"record": plan.key, "stage": plan.stage, "reason": plan.reason})
         if plan.action != "seen" and self.mode != "dry-run":
@@ -287,6 +298,12 @@ class Runner:
             newest = max(cursors, key=_cursor_order)
             if current is None or _cursor_order(newest) > _cursor_order(current):
                 self.store.set_cursor(self.p.name, newest)
+
+
+def done_mark(cursor: Any, source: Mapping[str, Any]) -> str:
+    """What a done record is remembered by: its cursor and a digest of its content."""
+    digest = hashlib.blake2b(dumps(source).encode(), digest_size=8).hexdigest()
+    return f"{cursor}|{digest}"
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
