@@ -299,3 +299,77 @@ requires:
     code, out = run_cli("run", "orders", "--json")
     assert code == 0, out
     assert [r["id"] for r in project.rows("customers")] == ["N00001-1"]
+
+
+def test_compare_target_sends_only_what_differs_from_the_target_as_it_is_now(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    project.source([order(1), order(2)])
+    assert run_cli("run", "orders")[0] == 0
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text() + "compare: target\n")
+    import sqlite3
+
+    with sqlite3.connect(project.db) as db:  # someone else already wrote the new status of order 1
+        db.execute("update orders set status = 'Completed', modified = '2026-05-01T00:00:00' where id = 1")
+    project.source([order(1, status="completed", modified="2026-05-01T00:00:00"),
+                    order(2, status="completed", total="9.99", modified="2026-05-01T00:00:01")])
+    code, out = run_cli("run", "orders", "--json")
+    counts = _summary(out)["counts"]
+    assert code == 0, out
+    assert (counts["unchanged"], counts["updated"]) == (1, 1)
+    assert [(r["status"], float(r["total"])) for r in project.rows()] == [("Completed", 1.5), ("Completed", 9.99)]
+
+
+def test_records_that_share_a_unique_key_fail_and_none_of_them_is_written(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text() + 'unique: {field: number, value: "{{ source.number }}"}\n')
+    project.source([order(1), order(2, number="N00001"), order(3)])
+    code, out = run_cli("run", "orders", "--json")
+    summary = _summary(out)
+    assert code == 1
+    assert summary["counts"]["failed"] == 2 and all("must be unique" in f["reason"] for f in summary["failures"])
+    assert [r["id"] for r in project.rows()] == [3]
+
+
+def test_a_look_up_only_requirement_lets_the_mapping_skip_what_it_finds(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    import sqlite3
+
+    with sqlite3.connect(project.db) as db:
+        db.execute("create table customers (id text primary key, email text, _deleted_at text, _synced_at text)")
+        db.execute("insert into customers (id, email) values ('c1', 'blocked@x.no')")
+    mapping = project.root / "mappings/orders.yaml"
+    mapping.write_text("when: \"{{ not refs.get('blocked') }}\"\n" + mapping.read_text())
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text() + """\
+requires:
+  - name: blocked
+    key: "{{ source.email | lower }}"
+    entity: customers
+    match: [{field: email, value: "{{ source.email | lower }}"}]
+    missing: skip
+""")
+    project.source([order(1, email="blocked@x.no"), order(2)])
+    code, out = run_cli("run", "orders", "--json")
+    assert code == 0, out
+    assert (_summary(out)["counts"]["skipped"], _summary(out)["counts"]["created"]) == (1, 1)
+    assert [r["id"] for r in project.rows()] == [2]
+    assert [r["id"] for r in project.rows("customers")] == ["c1"]  # looked up, never created
+
+
+def test_a_change_in_the_same_second_as_the_last_is_not_taken_for_the_overlap(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text().replace("  entity: orders\ntarget", "  entity: orders\n  lookback: 10m\ntarget", 1))
+    project.source([order(1)])
+    assert run_cli("run", "orders")[0] == 0
+    project.source([order(1, status="completed")])  # same modified second, other content
+    code, out = run_cli("run", "orders", "--json")
+    assert code == 0, out
+    assert _summary(out)["counts"]["updated"] == 1
+    assert project.rows()[0]["status"] == "Completed"

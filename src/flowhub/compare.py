@@ -32,7 +32,7 @@ def same_value(sent: Any, current: Any) -> bool:
         return (isinstance(current, list | tuple) and len(sent) == len(current)
                 and all(same_value(s, c) for s, c in zip(sent, current, strict=True)))
     if isinstance(sent, bool) or isinstance(current, bool):
-        return sent == current
+        return isinstance(sent, bool) and isinstance(current, bool) and sent == current
     if isinstance(sent, int | float | Decimal) or isinstance(current, int | float | Decimal):
         a, b = _number(sent), _number(current)
         return a is not None and a == b
