@@ -243,3 +243,54 @@ def test_with_a_fifth_of_requests_failing_a_thousand_orders_arrive_exactly_once(
         arrived = office.orders_by_reference()  # raises on any order that is there twice
         assert {str(o["id"]) for o in seed["orders"]} <= set(arrived)
         assert last.counts["failed"] == last.counts["waiting"] == 0
+
+
+HISTORY = "24sevenoffice-orders-to-woocommerce"
+
+
+def _erp_order_for(office: Office, email: str, status: str = "Invoice") -> Any:
+    """A sales order made in 24SevenOffice (no shop reference) for the customer with this e-mail."""
+    from flowhub_24sevenoffice.connector import TwentyFourSevenOffice
+    from flowhub_24sevenoffice.models.rest import SalesOrder
+
+    settings = TwentyFourSevenOffice.settings_model.model_validate(office.connection)
+    with TwentyFourSevenOffice(settings) as erp:
+        customer = next(c for c in erp.entity("customer").find("InvoiceEmail", email))
+        order = SalesOrder.model_validate({
+            "customer": {"id": customer.Id, "name": customer.Name}, "status": status, "date": "2026-10-01",
+            "lines": [{"type": "product", "product": {"id": 1001, "number": "FH-1001"}, "quantity": 2,
+                       "price": 239.2, "description": "Ullue Fjellbris"}]})
+        return erp.entity("sales_order").create(order)
+
+
+def test_orders_made_in_24sevenoffice_join_the_shop_customers_history_once(office: Office) -> None:
+    shopper = office.shop.get("/customers", params={"per_page": 100}).json()
+    known = {c["email"].lower(): c for c in shopper}
+    email = next(e for e in ("ola.nordmann@example.test", "kari.hansen@example.test") if e in known)
+    made = _erp_order_for(office, email)
+    summary = office.run(HISTORY)
+    assert summary.exit_code == 0, summary.failures
+    mine = [o for o in office.shop.get("/orders", params={"per_page": 100}).json()
+            if {"key": "_24so_order_id", "value": str(made.id)} in
+            [{"key": m["key"], "value": m["value"]} for m in o["meta_data"]]]
+    assert len(mine) == 1 and mine[0]["status"] == "completed"
+    assert mine[0]["customer_id"] == known[email]["id"]
+    line = mine[0]["line_items"][0]
+    assert (line["sku"], line["quantity"], line["total"]) == ("FH-1001", 2, "478.40")
+    again = office.run(HISTORY)
+    assert (again.counts["created"], again.counts["failed"]) == (0, 0)
+
+
+def test_orders_that_came_from_the_shop_or_belong_to_no_shop_customer_stay_out(office: Office) -> None:
+    office.run()  # the shop's orders into 24SevenOffice, each with the shop's id as reference
+    summary = office.run(HISTORY)
+    assert summary.exit_code == 0, summary.failures
+    erp = {str(o.id): o for o in office.erp("sales_order", lines=False)}
+    copied = [m["value"] for o in office.shop.get("/orders", params={"per_page": 100}).json()
+              for m in o["meta_data"] if m["key"] == "_24so_order_id"]
+    assert len(copied) == summary.counts["created"] and len(set(copied)) == len(copied)
+    assert all(not erp[ref].referenceNumber for ref in copied)  # none of the shop's own orders came back
+    shop_emails = {c["email"].lower() for c in office.shop.get("/customers", params={"per_page": 100}).json()}
+    left_out = [o for o in erp.values() if not o.referenceNumber and str(o.id) not in copied
+                and o.status in ("Invoice", "Confirmed")]
+    assert all((o.customer.invoiceEmailAddresses or [""])[0].lower() not in shop_emails for o in left_out)
