@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from flowhub_visma_net.sandbox.erp import RESOURCES
 from flowhub_visma_net.sandbox.stock import apply_document
 from flowhub_visma_net.sandbox.store import Store
 
@@ -39,6 +40,8 @@ def seed_store(store: Store, seed: Mapping[str, Any]) -> None:
             _order(store, data)
         for data in seed.get("journal_transactions", []):
             _journal(store, data)
+        for res in RESOURCES:  # a table the seed left empty (invoices) still knows its key, so a
+            store.table(res.table, res.key)  # list before the first POST does not give it "id"
 
 
 def _put(store: Store, table: str, key: str, rows: list[dict[str, Any]], *, stamped: bool = True) -> None:

@@ -1,0 +1,250 @@
+"""Orders as Visma.net invoices (A6) and wholesale prices as price-class prices (A3), end to end
+between the WooCommerce and Visma.net sandboxes, with the shipped flows."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from flowhub.connector import ReadQuery
+from flowhub.demo import sandbox_env
+from flowhub.plugins import Plugins
+from flowhub.runner import RunSummary
+from flowhub.sandboxes import serve
+from flowhub.settings import FlowhubSettings
+from flowhub.workspace import Workspace
+
+wc = pytest.importorskip("flowhub_woocommerce.sandbox")
+vn = pytest.importorskip("flowhub_visma_net.sandbox")
+REPO = Path(__file__).resolve().parents[2]
+PRODUCTS = ["woocommerce-products-to-vismanet", "woocommerce-variations-to-vismanet"]
+SALES_ORDERS = "woocommerce-orders-to-vismanet"
+INVOICES = "woocommerce-orders-to-vismanet-invoices"
+PRICES = "woocommerce-prices-to-vismanet"
+GROSSIST = "woocommerce-grossist-prices-to-vismanet"  # a copy of PRICES for another price class
+WHOLESALE = "wholesale_customer_wholesale_price"
+PAID = ("processing", "completed")
+
+
+@dataclass
+class Apicenter:
+    """The shipped flows copied into a scratch folder, both sandboxes, and ways to look at them."""
+
+    root: Path
+    shop: httpx.Client
+    erp_url: str
+    erp_store: Any  # the Visma.net sandbox's company data (thread-safe; tests may poke it)
+
+    def run(self, flow: str) -> RunSummary:
+        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
+                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
+        try:
+            return ws.run(flow)
+        finally:
+            ws.close()
+
+    def erp(self, entity: str) -> list[Any]:
+        from flowhub_visma_net.connector import VismaNet
+
+        settings = VismaNet.settings_model.model_validate(vn.SANDBOX.connection(self.erp_url))
+        with VismaNet(settings) as erp:
+            return list(erp.entity(entity).read(ReadQuery()))
+
+    def edit_flow(self, name: str, new_name: str | None = None, **changes: Any) -> None:
+        """Change a flow's top-level keys (and `settings`) as a user would, in the scratch copy."""
+        path = self.root / "flows" / f"{name}.yaml"
+        flow = yaml.safe_load(path.read_text(encoding="utf-8"))
+        settings = changes.pop("settings", {})
+        flow.update(changes)
+        flow["settings"] = {**flow.get("settings", {}), **settings}
+        target = path if new_name is None else path.with_name(f"{new_name}.yaml")
+        if new_name is not None:
+            flow["name"] = new_name
+        target.write_text(yaml.safe_dump(flow, sort_keys=False), encoding="utf-8")
+
+    def set_meta(self, product_id: int, key: str, value: str) -> None:
+        """A role price as Wholesale Suite stores it: an entry of the product's meta_data."""
+        meta = {"meta_data": [{"key": key, "value": value}]}
+        self.shop.put(f"/products/{product_id}", json=meta).raise_for_status()
+
+    def class_prices(self, price_class: str) -> dict[str, list[Any]]:
+        """The sales prices of one price class, per inventory number (a list, to see duplicates)."""
+        found: dict[str, list[Any]] = {}
+        for price in self.erp("customer_sales_price"):
+            if price.priceType == "CustomerPriceClass" and price.priceCode == price_class:
+                found.setdefault(price.inventoryId, []).append(price)
+        return found
+
+    def paid_orders(self) -> dict[str, dict[str, Any]]:
+        orders: list[dict[str, Any]] = []
+        for page in range(1, 20):
+            batch = self.shop.get("/orders", params={"per_page": 100, "page": page}).json()
+            orders += batch
+            if len(batch) < 100:
+                break
+        return {str(o["number"]): o for o in orders if o["status"] in PAID}
+
+
+@pytest.fixture
+def ac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Apicenter]:
+    shutil.copytree(REPO / "flows", tmp_path / "flows", dirs_exist_ok=True)
+    shutil.copytree(REPO / "mappings", tmp_path / "mappings", dirs_exist_ok=True)
+    monkeypatch.setenv("FLOWHUB_DEMO_DIR", str(tmp_path))
+    erp_app = vn.create_app()
+    with serve(wc.create_app()) as shop, serve(erp_app) as erp:
+        settings = wc.SANDBOX.connection(shop.base_url)
+        for key, value in {**sandbox_env("shop", settings),
+                           **sandbox_env("erp", vn.SANDBOX.connection(erp.base_url))}.items():
+            monkeypatch.setenv(key, value)
+        auth = (settings["consumer_key"], settings["consumer_secret"])
+        with httpx.Client(base_url=f"{shop.base_url}/wp-json/wc/v3", auth=auth, timeout=30) as api:
+            yield Apicenter(tmp_path, api, erp.base_url, erp_app.store)
+
+
+def _nothing_written(summary: RunSummary) -> tuple[int, int, int]:
+    return summary.counts["created"], summary.counts["updated"], summary.counts["failed"]
+
+
+# -- A6: orders as invoices --------------------------------------------------------------------
+def test_the_invoice_flow_is_shipped_switched_off(ac: Apicenter) -> None:
+    summary = ac.run(INVOICES)
+    assert summary.status == "disabled"
+    assert ac.erp("customer_invoice") == []
+
+
+def test_switched_on_paid_orders_arrive_as_invoices_once_and_a_rerun_creates_nothing(ac: Apicenter) -> None:
+    ac.edit_flow(SALES_ORDERS, enabled=False)  # the switch: invoices instead of sales orders
+    ac.edit_flow(INVOICES, enabled=True)
+    orders_before = len(ac.erp("sales_order"))
+    for flow in [*PRODUCTS, SALES_ORDERS, INVOICES]:
+        assert ac.run(flow).exit_code == 0, flow
+    wanted = ac.paid_orders()
+    invoices = ac.erp("customer_invoice")
+    refs = sorted(i.externalReference for i in invoices)
+    assert refs == sorted(wanted)  # every paid order, each exactly once, and nothing else
+    assert len(ac.erp("sales_order")) == orders_before  # no sales orders besides the seeded ones
+    invoice = next(i for i in invoices if i.externalReference == refs[0])
+    order = wanted[refs[0]]
+    assert invoice.customerRefNumber == str(order["number"])
+    assert [(line.inventoryNumber, int(line.quantity)) for line in invoice.invoiceLines or []] == [
+        (item["sku"], item["quantity"]) for item in order["line_items"]
+    ]
+    again = ac.run(INVOICES)
+    assert _nothing_written(again) == (0, 0, 0)
+    assert len(ac.erp("customer_invoice")) == len(invoices)
+
+
+def test_each_invoice_goes_to_the_customer_found_or_made_by_the_buyer_s_e_mail(ac: Apicenter) -> None:
+    ac.edit_flow(INVOICES, enabled=True)
+    for flow in [*PRODUCTS, INVOICES]:
+        ac.run(flow)
+    customers = {c.number: c for c in ac.erp("customer")}
+    orders = ac.paid_orders()
+    invoices = ac.erp("customer_invoice")
+    assert len({i.customer.number for i in invoices if i.customer}) > 1  # buyers, not one default debtor
+    for invoice in invoices:
+        assert invoice.customer is not None
+        customer = customers[invoice.customer.number]
+        emails = {str(getattr(c, "email", None) or "").lower()
+                  for c in (customer.mainContact, customer.invoiceContact, customer.deliveryContact) if c}
+        assert str(orders[invoice.externalReference]["billing"]["email"]).lower() in emails
+
+
+def test_orders_that_are_sales_orders_in_visma_are_not_invoiced_even_without_id_links(ac: Apicenter) -> None:
+    for flow in [*PRODUCTS, SALES_ORDERS]:
+        assert ac.run(flow).exit_code == 0
+    shutil.rmtree(ac.root / ".flowhub")  # a new installation: the sales-order flow's links are gone
+    ac.edit_flow(INVOICES, enabled=True)
+    summary = ac.run(INVOICES)
+    assert summary.exit_code == 0
+    assert summary.counts["created"] == 0  # each found in Visma.net by its customer reference
+    assert summary.counts["skipped"] == len(ac.paid_orders())
+    assert ac.erp("customer_invoice") == []
+
+
+def test_switching_over_from_sales_orders_invoices_only_orders_not_sent_before(ac: Apicenter) -> None:
+    for flow in [*PRODUCTS, SALES_ORDERS]:
+        assert ac.run(flow).exit_code == 0
+    sent = {o.customerRefNo for o in ac.erp("sales_order") if o.customerRefNo}
+    from_shop = sent & set(ac.paid_orders())
+    assert len(from_shop) >= 21
+    ac.edit_flow(SALES_ORDERS, enabled=False)
+    ac.edit_flow(INVOICES, enabled=True)
+    billing = {"first_name": "Nina", "last_name": "Nybakk", "address_1": "Elvegata 3", "postcode": "7010",
+               "city": "Trondheim", "country": "NO", "email": "nina.nybakk@example.test"}
+    new = ac.shop.post("/orders", json={"status": "processing", "billing": billing, "payment_method": "bacs",
+                                        "line_items": [{"product_id": 26, "quantity": 2}]})
+    new.raise_for_status()
+    number = str(new.json()["number"])
+    summary = ac.run(INVOICES)
+    assert summary.exit_code == 0
+    assert summary.counts["created"] == 1
+    assert summary.counts["skipped"] == len(from_shop)  # found by the sales-order flow's id links
+    invoices = ac.erp("customer_invoice")
+    assert [i.externalReference for i in invoices] == [number]  # none of the orders sent before
+    assert ac.run(SALES_ORDERS).status == "disabled"
+    assert {o.customerRefNo for o in ac.erp("sales_order") if o.customerRefNo} == sent
+
+
+# -- A3: wholesale prices as price-class prices ------------------------------------------------
+def test_a_wholesale_price_becomes_the_class_price_once_and_a_rerun_creates_nothing(ac: Apicenter) -> None:
+    seeded = ac.class_prices("FORHANDLER")
+    assert len(seeded["FH-2001"]) == 1 and "FH-3001" not in seeded
+    ac.set_meta(26, WHOLESALE, "149.00")  # FH-2001: has a FORHANDLER price already
+    ac.set_meta(31, WHOLESALE, "500")  # FH-3001: has none yet
+    first = ac.run(PRICES)
+    assert first.exit_code == 0
+    assert (first.counts["created"], first.counts["updated"]) == (1, 1)
+    prices = ac.class_prices("FORHANDLER")
+    assert [float(p.price) for p in prices["FH-3001"]] == [400.0]  # without 25 % VAT
+    assert [float(p.price) for p in prices["FH-2001"]] == [119.2]  # the existing price, updated
+    assert set(prices) == set(seeded) | {"FH-3001"}  # products without the role price get none
+    again = ac.run(PRICES)
+    assert _nothing_written(again) == (0, 0, 0)
+    ac.set_meta(31, WHOLESALE, "450")
+    changed = ac.run(PRICES)
+    assert _nothing_written(changed) == (0, 1, 0)
+    assert [float(p.price) for p in ac.class_prices("FORHANDLER")["FH-3001"]] == [360.0]
+
+
+def test_no_price_while_the_item_is_missing_and_it_follows_once_the_item_exists(ac: Apicenter) -> None:
+    ac.set_meta(47, WHOLESALE, "40")  # FH-9002: in the shop, not yet in Visma.net
+    first = ac.run(PRICES)
+    assert (first.counts["waiting"], first.counts["created"], first.exit_code) == (1, 0, 0)
+    assert "FH-9002" not in ac.class_prices("FORHANDLER")
+    rerun = ac.run(PRICES)  # still waiting (retried, and re-read in the look-back window)
+    assert rerun.counts["waiting"] >= 1 and _nothing_written(rerun) == (0, 0, 0)
+    for flow in PRODUCTS:
+        ac.run(flow)  # creates FH-9002 in Visma.net
+    later = ac.run(PRICES)
+    assert (later.counts["created"], later.counts["waiting"]) == (1, 0)
+    assert [float(p.price) for p in ac.class_prices("FORHANDLER")["FH-9002"]] == [32.0]
+    assert _nothing_written(ac.run(PRICES)) == (0, 0, 0)
+
+
+def test_no_price_while_the_price_class_is_missing_and_it_follows_once_it_exists(ac: Apicenter) -> None:
+    ac.edit_flow(PRICES, GROSSIST,  # one flow per price class: a copy with the role's key and the class
+                 settings={"price_meta_key": "wholesale_grossist_wholesale_price", "price_class": "GROSSIST"})
+    ac.set_meta(31, "wholesale_grossist_wholesale_price", "450")
+    ac.set_meta(26, WHOLESALE, "149.00")  # another role's price: not this flow's business
+    first = ac.run(GROSSIST)
+    assert (first.counts["waiting"], first.counts["created"], first.exit_code) == (1, 0, 0)
+    rerun = ac.run(GROSSIST)  # still waiting (retried, and re-read in the look-back window)
+    assert rerun.counts["waiting"] >= 1 and _nothing_written(rerun) == (0, 0, 0)
+    assert ac.class_prices("GROSSIST") == {}
+    store = ac.erp_store
+    with store.lock:  # an accountant creates the price class in Visma.net
+        store.table("priceclass", "id").put(store.touch({"id": "GROSSIST", "description": "Grossister"},
+                                                        created=True))
+    later = ac.run(GROSSIST)
+    assert (later.counts["created"], later.counts["waiting"]) == (1, 0)
+    prices = {k: [float(p.price) for p in v] for k, v in ac.class_prices("GROSSIST").items()}
+    assert prices == {"FH-3001": [360.0]}
+    assert _nothing_written(ac.run(GROSSIST)) == (0, 0, 0)
