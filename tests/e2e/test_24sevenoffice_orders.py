@@ -241,6 +241,11 @@ def test_with_a_fifth_of_requests_failing_a_thousand_orders_arrive_exactly_once(
             last = office.run()
         httpx.post(f"{office.office_url}/__sandbox/faults", json={"rate": 0}, timeout=10)
         arrived = office.orders_by_reference()  # raises on any order that is there twice
+        import sqlite3
+
+        with sqlite3.connect(tmp_path / ".flowhub" / "state.db") as db:
+            problems = list(db.execute("select source_key, status, reason from record_states where status != 'done'"))
+        assert not problems, problems
         assert {str(o["id"]) for o in seed["orders"]} <= set(arrived)
         assert last.counts["failed"] == last.counts["waiting"] == 0
 
