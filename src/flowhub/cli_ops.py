@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from flowhub.demo import run_demo
+from flowhub.errors import ConfigError, did_you_mean
 from flowhub.setup import connect_interactively
 
 __all__ = ["OPERATIONS"]
@@ -100,6 +101,30 @@ def connect(ctx: click.Context, connector: str, name: str | None, values: tuple[
 
 
 @click.command()
+@click.argument("connection")
+@click.option("--file", "connections_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("connections.yaml"), show_default=True)
+@click.pass_context
+def disconnect(ctx: click.Context, connection: str, connections_file: Path) -> None:
+    """Release the account a connection reaches, so another tenant may connect it (G6).
+
+    The connection stays in the file; flows that use it bind it again when they run.
+
+    Example: flowhub disconnect shop
+    """
+    from flowhub.connections import environment, load_connections, open_connector
+
+    ws = ctx.obj["workspace"]
+    defs = load_connections(connections_file)
+    if connection not in defs:
+        raise ConfigError(f"no connection '{connection}' in {connections_file} ({did_you_mean(connection, defs)})")
+    defn = defs[connection]
+    with open_connector(defn, ws.plugins.connector(defn.connector), environment([connections_file.parent])) as conn:
+        released = ws.registry.unbind(conn, ws.settings.tenant)
+    click.echo(f"{connection}: {'released' if released else 'was not bound to this tenant'}")
+
+
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8700, show_default=True)
 @click.option("--debounce", default=0.5, show_default=True, help="Seconds to gather deliveries before a run.")
@@ -175,4 +200,4 @@ def report(ctx: click.Context, flows: tuple[str, ...], since: str, failed_only: 
     sys.exit(1 if any(i.status == "failed" for i in found.items) else 0)
 
 
-OPERATIONS = [sandbox, demo, connect, serve, report]
+OPERATIONS = [sandbox, demo, connect, disconnect, serve, report]

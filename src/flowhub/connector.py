@@ -234,6 +234,13 @@ class Connector:
         known = [e.name for e in cls.entities]
         raise ConfigError(f"connector {cls.name} has no entity '{name}' ({did_you_mean(name, known)})")
 
+    def binding_key(self) -> str | None:
+        """The external account this connection reaches, when it may belong to one tenant only.
+
+        None (the default): no such rule. A shop answers its address (G6).
+        """
+        return None
+
     def check(self, *, writes: bool = False) -> CheckResult:
         """Test the connection; ``writes`` also checks that writing is allowed."""
         return CheckResult(True, "no check implemented for this connector")

@@ -51,6 +51,15 @@ class FlowhubSettings(BaseModel):
     activity_retention_days: int = Field(
         default_factory=lambda: int(os.environ.get("FLOWHUB_ACTIVITY_RETENTION_DAYS", "30"))
     )
+    tenant: str = Field(
+        default_factory=lambda: os.environ.get("FLOWHUB_TENANT", "default"),
+        description="The account (agency) this installation works for; a shop belongs to one (G6).",
+    )
+    registry_url: str | None = Field(
+        default_factory=lambda: os.environ.get("FLOWHUB_REGISTRY_URL"),
+        description="SQLAlchemy URL of the tenant bindings shared by every installation of a service; "
+        "default: the state store.",
+    )
 
     @property
     def state_url(self) -> str:

@@ -38,11 +38,13 @@ def connect_interactively(ws: Workspace, connector: str, *, name: str, given: di
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         raise ConfigError(f"connect {connector}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    if check:
-        result = cls(settings, connection_name=name).check()
-        click.secho(f"{'OK' if result.ok else 'FAILED'}: {result.message}", fg="green" if result.ok else "red")
-        if not result.ok:
-            return False
+    with cls(settings, connection_name=name) as connection:
+        if check:
+            result = connection.check()
+            click.secho(f"{'OK' if result.ok else 'FAILED'}: {result.message}", fg="green" if result.ok else "red")
+            if not result.ok:
+                return False
+        ws.registry.bind(connection, ws.settings.tenant)  # refused when another tenant has it (G6)
     _write(connector, name, settings.model_dump(mode="json"), values, model, connections_file, env_file)
     click.echo(f"wrote connection '{name}' to {connections_file} (secrets in {env_file})")
     return True

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from flowhub.activity import ActivityLog
+from flowhub.bindings import Registry
 from flowhub.errors import ConfigError, did_you_mean
 from flowhub.pipeline import Plan
 from flowhub.plugins import Plugins, get_plugins
@@ -31,6 +32,17 @@ class Workspace:
         self.connections = connections
         self.flows_dir = flows_dir or Path("flows")
         self._store: StateStore | None = None
+        self._registry: Registry | None = None
+
+    @property
+    def registry(self) -> Registry:
+        """The tenant bindings (G6)."""
+        if self._registry is None:
+            url = self.settings.registry_url or self.settings.state_url
+            if url.startswith("sqlite:///") and not self.settings.registry_url:
+                self.settings.home.mkdir(parents=True, exist_ok=True)
+            self._registry = Registry(url)
+        return self._registry
 
     @property
     def store(self) -> StateStore:
@@ -44,6 +56,9 @@ class Workspace:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._registry is not None:
+            self._registry.close()
+            self._registry = None
 
     def find_flow(self, ref: str) -> Path:
         """A flow file by path, or by name in the flows folder."""
@@ -63,6 +78,8 @@ class Workspace:
     def prepared(self, ref: str) -> Iterator[PreparedFlow]:
         flow = prepare(self.find_flow(ref), plugins=self.plugins, connections_file=self.connections)
         try:
+            for connection in flow.connectors:  # a shop bound to another tenant is refused (G6)
+                self.registry.bind(connection, self.settings.tenant)
             yield flow
         finally:
             flow.close()

@@ -69,3 +69,54 @@ def test_a_url_without_scheme_is_refused_naming_the_problem(tmp_path: Path) -> N
                          "--set", "consumer_secret=cs_1234", "--no-check")
     assert code == 2
     assert "url" in out and "scheme" in out.lower()
+
+
+def _as_tenant(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tenant: str, registry: Path) -> None:
+    """Another installation: its own home and state, the service's shared bindings registry."""
+    monkeypatch.setenv("FLOWHUB_TENANT", tenant)
+    monkeypatch.setenv("FLOWHUB_HOME", str(tmp_path / tenant))
+    monkeypatch.setenv("FLOWHUB_REGISTRY_URL", f"sqlite:///{registry}")
+
+
+def _connect_quietly(shop_url: str, *extra: str) -> tuple[int, str]:
+    conn = wc_sandbox.SANDBOX.connection(shop_url)
+    result = CliRunner().invoke(cli, ["connect", "woocommerce", "--name", "shop", "--no-ask",
+                                      "--set", f"url={shop_url}", "--set", f"consumer_key={conn['consumer_key']}",
+                                      "--set", f"consumer_secret={conn['consumer_secret']}", *extra])
+    return result.exit_code, result.output + str(result.exception or "")
+
+
+def test_a_shop_bound_to_one_tenant_is_refused_to_another_until_released(
+    shop_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = tmp_path / "registry.db"
+    _as_tenant(monkeypatch, tmp_path, "agency-a", registry)
+    assert _connect_quietly(shop_url)[0] == 0
+    assert _connect_quietly(shop_url)[0] == 0  # the same agency (or a sub-account of it) may connect again
+    _as_tenant(monkeypatch, tmp_path, "agency-b", registry)
+    code, out = _connect_quietly(shop_url.replace("http://", "HTTP://") + "/")  # the same shop, spelt otherwise
+    assert code != 0 and "already connected to another account" in out and "agency-a" in out
+    _as_tenant(monkeypatch, tmp_path, "agency-a", registry)
+    released = CliRunner().invoke(cli, ["disconnect", "shop"])
+    assert released.exit_code == 0 and "released" in released.output
+    _as_tenant(monkeypatch, tmp_path, "agency-b", registry)
+    assert _connect_quietly(shop_url)[0] == 0
+
+
+def test_a_flow_on_a_shop_bound_to_another_tenant_does_not_run(
+    shop_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = tmp_path / "registry.db"
+    _as_tenant(monkeypatch, tmp_path, "agency-a", registry)
+    assert _connect_quietly(shop_url)[0] == 0
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "m.yaml").write_text('fields:\n  id: "{{ source.id }}"\n')
+    (tmp_path / "flows" / "f.yaml").write_text(
+        "source: {connection: shop, entity: product}\n"
+        f"connections: {{db: {{connector: sql, url: 'sqlite:///{tmp_path / 'out.db'}'}}}}\n"
+        "target: {connection: db, entity: products}\nmapping: ../mappings/m.yaml\n")
+    _as_tenant(monkeypatch, tmp_path, "agency-b", registry)
+    result = CliRunner().invoke(cli, ["--connections", "connections.yaml", "run", "f"])
+    assert result.exit_code == 2 and "already connected to another account" in result.output
+    assert not (tmp_path / "out.db").exists() or "products" not in (tmp_path / "out.db").read_bytes().decode("latin-1")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -55,6 +57,11 @@ class WooCommerce(Connector):
                 self._client = None
 
     # -- connection test -----------------------------------------------------------------------
+    def binding_key(self) -> str | None:
+        """The shop, by host and path: http and https of one shop are one shop (G6)."""
+        parts = urlsplit(self.settings.url)
+        return f"{parts.netloc}{parts.path}".rstrip("/")
+
     def check(self, *, writes: bool = False) -> CheckResult:
         """Unreachable, not WordPress, permalinks off, no WooCommerce, bad key/secret, read-only key."""
         return check_shop(self.settings, writes=writes, transport=self._transport)
