@@ -129,3 +129,28 @@ def test_with_a_fifth_of_requests_failing_every_order_arrives_exactly_once(
         wanted = {str(o["number"]) for o in seed["orders"] if o["status"] in ("processing", "completed")}
         refs = [o.customerRefNo for o in ac.erp("sales_order") if o.customerRefNo in wanted]
         assert sorted(refs) == sorted(wanted)  # each exactly once
+
+
+def test_a_sales_order_completed_or_cancelled_in_visma_sets_the_shop_order_status(ac: Apicenter) -> None:
+    for flow in [*PRODUCTS, ORDERS]:
+        ac.run(flow)
+    numbers = {str(o["number"]) for o in ac.shop.get("/orders", params={"per_page": 100}).json()}
+    orders = sorted((o for o in ac.erp("sales_order") if o.customerRefNo in numbers), key=lambda o: o.id or "")
+    shipped, cancelled, left = orders[0], orders[1], orders[2]
+    left_before = next(o["status"] for o in ac.shop.get("/orders", params={"per_page": 100}).json()
+                       if str(o["number"]) == left.customerRefNo)
+    from flowhub_visma_net.connector import VismaNet
+
+    settings = VismaNet.settings_model.model_validate(vn.SANDBOX.connection(ac.erp_url))
+    with VismaNet(settings) as erp:  # what people do in Visma.net: ship one order, cancel another
+        api = erp.client.erp
+        answer = api.json(api.post(f"/v1/salesorder/{shipped.id}/action/createShipment"))
+        api.post(f"/v1/shipment/{answer['referenceNumber']}/action/confirmShipment")
+        api.post(f"/v1/salesorder/{cancelled.id}/action/cancelSalesOrder")
+    summary = ac.run("vismanet-order-status-to-woocommerce")
+    assert summary.exit_code == 0 and summary.counts["updated"] == 2, (summary.counts, summary.failures[:2])
+    by_number = {str(o["number"]): o for o in ac.shop.get("/orders", params={"per_page": 100}).json()}
+    assert by_number[shipped.customerRefNo]["status"] == "completed"
+    assert by_number[cancelled.customerRefNo]["status"] == "cancelled"
+    assert by_number[left.customerRefNo]["status"] == left_before  # still open in Visma.net: left alone
+    assert ac.run("vismanet-order-status-to-woocommerce").counts["updated"] == 0

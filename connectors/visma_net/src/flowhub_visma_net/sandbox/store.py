@@ -63,7 +63,12 @@ class Store:
         self.log: list[tuple[str, str, int]] = []  # (method, path?query, status) of every ERP/v3 call
 
     def table(self, name: str, key: str = "id") -> Table:
-        return self.tables.setdefault(name, Table(name, key))
+        """The table ``name``; keyed by ``key`` (a table first touched without its key, e.g. by a
+        number look-up before its first record, takes the key it is later given while empty)."""
+        table = self.tables.setdefault(name, Table(name, key))
+        if key != "id" and table.key != key and not table.rows:
+            table.key = key
+        return table
 
     def next_number(self, series: str, start: int, width: int = 0) -> str:
         counter = self.numbers.setdefault(series, itertools.count(start))
