@@ -154,3 +154,22 @@ def test_a_sales_order_completed_or_cancelled_in_visma_sets_the_shop_order_statu
     assert by_number[cancelled.customerRefNo]["status"] == "cancelled"
     assert by_number[left.customerRefNo]["status"] == left_before  # still open in Visma.net: left alone
     assert ac.run("vismanet-order-status-to-woocommerce").counts["updated"] == 0
+
+
+def test_coupon_discounts_and_the_shipping_method_reach_the_sales_order(ac: Apicenter) -> None:
+    for flow in [*PRODUCTS, ORDERS]:
+        ac.run(flow)
+    shop = {str(o["number"]): o for o in ac.shop.get("/orders", params={"per_page": 100}).json()}
+    with_coupon = next(o for o in shop.values() if o["status"] in ("processing", "completed") and o["shipping_lines"]
+                       and any(float(li["subtotal"]) > float(li["total"]) for li in o["line_items"]))
+    from flowhub_visma_net.connector import VismaNet
+
+    settings = VismaNet.settings_model.model_validate(vn.SANDBOX.connection(ac.erp_url))
+    with VismaNet(settings) as erp:
+        sent = erp.entity("sales_order").find("customerRefNo", str(with_coupon["number"]))
+        assert len(sent) == 1
+        order = erp.entity("sales_order").get(sent[0].id if "/" in str(sent[0].id) else f"{sent[0].type}/{sent[0].id}")
+    assert order is not None and order.shipping is not None and order.shipping.shipVia == "POSTEN"
+    discounts = [float(line.discountAmount or 0) for line in order.orderLines or []]
+    expected = [float(li["subtotal"]) - float(li["total"]) for li in with_coupon["line_items"]]
+    assert discounts == pytest.approx(expected) and sum(discounts) > 0
