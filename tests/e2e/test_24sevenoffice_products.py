@@ -142,7 +142,7 @@ def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
     shutil.copytree(REPO / "mappings", tmp_path / "mappings", dirs_exist_ok=True)
     monkeypatch.setenv("FLOWHUB_DEMO_DIR", str(tmp_path))
     clear_token_cache()  # tokens are cached per organisation, process-wide: none from another sandbox
-    with serve(wc.create_app()) as shop, serve(so.create_app()) as erp:
+    with serve(wc.create_app()) as shop, serve(so.create_app(duplicate_number=True)) as erp:
         shop_settings = wc.SANDBOX.connection(shop.base_url)
         erp_settings = so.SANDBOX.connection(erp.base_url)
         env = {**sandbox_env("shop", shop_settings), **sandbox_env("office", erp_settings)}

@@ -70,7 +70,7 @@ def two_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TwoWay]
     shutil.copytree(REPO / "flows", tmp_path / "flows", dirs_exist_ok=True)
     shutil.copytree(REPO / "mappings", tmp_path / "mappings", dirs_exist_ok=True)
     monkeypatch.setenv("FLOWHUB_DEMO_DIR", str(tmp_path))
-    with serve(wc.create_app()) as shop, serve(so.create_app()) as office:
+    with serve(wc.create_app()) as shop, serve(so.create_app(duplicate_number=True)) as office:
         settings = wc.SANDBOX.connection(shop.base_url)
         connection = {**so.SANDBOX.connection(office.base_url), "page_size": 100}
         for key, value in {**sandbox_env("shop", settings), **sandbox_env("office", connection)}.items():

@@ -49,6 +49,7 @@ def create_app(
     soap_quota_window: float = 3600,
     sync_page_size: int = 1000,
     product_links: bool = True,
+    duplicate_number: bool = False,
 ) -> FaultInjection:
     """The sandbox app.
 
@@ -56,8 +57,13 @@ def create_app(
     429/5xx/timeouts; ``soap_quota`` calls per ``soap_quota_window`` seconds before the
     quarantine fault; ``sync_page_size`` is GetCompanySyncList's page (1,000 in 24SevenOffice);
     ``product_links`` False leaves the Link header off /products (clients then page by number).
+    ``duplicate_number`` keeps the demo data's second product numbered FH-5004 (the seed's
+    warning that numbers must be unique, S11); the demo leaves it out, tests of S11 take it.
     """
-    store = Store(load_seed(seed), token_ttl=token_ttl, session_ttl=session_ttl)
+    data = load_seed(seed)
+    if not duplicate_number and seed is None:
+        data = _without_duplicate_numbers(data)
+    store = Store(data, token_ttl=token_ttl, session_ttl=session_ttl)
     store.sync_page_size = sync_page_size
     quota = Quota(soap_quota, soap_quota_window)
     routes = [
@@ -68,6 +74,21 @@ def create_app(
     app = Starlette(routes=routes)
     chosen = Faults.model_validate(faults) if isinstance(faults, dict) else faults
     return FaultInjection(app, chosen, on_reset=lambda: _reset(store, quota))
+
+
+def _without_duplicate_numbers(data: dict[str, Any]) -> dict[str, Any]:
+    """The demo organisations with only the first product of each number."""
+    organizations = []
+    for org in data["organizations"]:
+        seen: set[str] = set()
+        products = []
+        for product in org.get("products", []):
+            if product.get("number") in seen:
+                continue
+            seen.add(product.get("number"))
+            products.append(product)
+        organizations.append({**org, "products": products})
+    return {**data, "organizations": organizations}
 
 
 def _reset(store: Store, quota: Quota) -> None:
