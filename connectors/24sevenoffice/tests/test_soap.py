@@ -78,7 +78,7 @@ def test_an_invoiced_order_cannot_be_changed_over_soap(serve_sandbox: Serve, ope
 
 
 def test_the_hourly_quota_fault_turns_into_a_wait(serve_sandbox: Serve, open_connector: Open) -> None:
-    base, settings = serve_sandbox("24sevenoffice", soap_quota=3, soap_quota_window=1.0)
+    base, settings = serve_sandbox("24sevenoffice", soap_quota=2, soap_quota_window=3.0)
     with open_connector(settings) as connector:
         names = [c.Name for c in connector.entity("customer").read(ReadQuery())]
         waits = connector.soap_api().quota_waits
