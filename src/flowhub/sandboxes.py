@@ -152,6 +152,7 @@ class FaultInjection:
             await asyncio.sleep(self.faults.timeout_s)
             await _send_html(send, 504, _ERROR_PAGES[504], [])
         elif kind == "drop":
+            await _read_body(receive)  # a body still in flight would turn the close into a reset
             await _drop(receive)
         elif kind == "drop_after":
             await self.app(scope, receive, _swallow)
