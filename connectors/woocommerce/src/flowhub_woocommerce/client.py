@@ -10,11 +10,13 @@ concurrently and yielded in order.
 
 from __future__ import annotations
 
+import functools
 from array import array
-from collections.abc import Generator, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Generator, Iterator, Mapping
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from flowhub.errors import AuthError, ConnectorError, RejectedError
 from flowhub.http import ApiClient, default_error_detail, make_error
@@ -23,7 +25,9 @@ from flowhub_woocommerce import __version__, oauth1
 from flowhub_woocommerce.models import WooError
 from flowhub_woocommerce.settings import WooCommerceSettings
 
-__all__ = ["USER_AGENT", "OAuth1Auth", "QueryKeyAuth", "WooClient", "woo_error"]
+__all__ = ["USER_AGENT", "OAuth1Auth", "QueryKeyAuth", "WooClient", "page_adapter", "woo_error"]
+
+M = TypeVar("M", bound=BaseModel)
 
 USER_AGENT = f"flowhub-woocommerce/{__version__} (+https://example.invalid/flowhub)"
 
@@ -188,21 +192,55 @@ class WooClient(ApiClient):
         ``page_concurrency`` at a time and yielded strictly in page order. The caller picks
         the order (``orderby``/``order``); see `stable_order`.
         """
+        yield from self._paged(path, params, lambda response: self._json_list(path, response))
+
+    def iter_models(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None,
+        model: type[M],
+        parse: Callable[[Any], M] | None = None,
+    ) -> Iterator[M]:
+        """Like `iter_pages`, each item validated as ``model`` (``parse``: ``model.model_validate``).
+
+        A page is validated whole, in the thread that fetched it, as ``list[model]`` straight
+        from the body's bytes: pydantic-core parses the JSON and builds the records in one
+        pass, with no dicts in between, and the next pages download meanwhile. A page that
+        does not pass that way (a PHP notice in front, not a list, a record that fails) is
+        read as today: `iter_pages`'s JSON and checks, then ``parse`` item by item, so the
+        records before a bad one are still yielded and the error is the one for that record.
+        """
+        adapter = page_adapter(model)
+        parse = parse or model.model_validate
+
+        def read_page(response: httpx.Response) -> list[Any]:
+            records = _validated_page(adapter, response)
+            return records if records is not None else self._json_list(path, response)
+
+        for item in self._paged(path, params, read_page):
+            yield item if isinstance(item, model) else parse(item)
+
+    def _paged(
+        self, path: str, params: Mapping[str, Any] | None, read_page: Callable[[httpx.Response], list[Any]]
+    ) -> Iterator[Any]:
         base = {**dict(params or {}), "per_page": self.settings.per_page}
 
-        def fetch(number: int) -> Page[dict[str, Any]]:
+        def fetch(number: int) -> Page[Any]:
             response = self.get(_relative(path), params={**base, "page": number})
-            items = self.json(response)
-            if not isinstance(items, list):
-                raise RejectedError(
-                    f"woocommerce: GET {path}: expected a JSON list of records, got {type(items).__name__}",
-                    status=response.status_code,
-                )
-            return Page(items=items, total_pages=_total_pages(response))
+            return Page(items=read_page(response), total_pages=_total_pages(response))
 
         yield from pages_by_number(
             fetch, concurrency=self.settings.page_concurrency, per_page=self.settings.per_page
         )
+
+    def _json_list(self, path: str, response: httpx.Response) -> list[Any]:
+        items = self.json(response)
+        if not isinstance(items, list):
+            raise RejectedError(
+                f"woocommerce: GET {path}: expected a JSON list of records, got {type(items).__name__}",
+                status=response.status_code,
+            )
+        return items
 
     def iter_snapshot(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """Like `iter_pages`, safe while the caller changes the records it reads.
@@ -247,6 +285,30 @@ def stable_order(by_modified: bool) -> dict[str, str]:
     and its look-back window re-reads the second a skipped record sits in on the next run.
     """
     return {"orderby": "modified" if by_modified else "id", "order": "asc"}
+
+
+@functools.cache
+def page_adapter(model: type[M]) -> TypeAdapter[list[M]]:
+    """``list[model]`` as a validator, built once per model (building one takes milliseconds)."""
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+_UTF8 = frozenset({None, "utf-8", "utf8"})
+
+
+def _validated_page(adapter: TypeAdapter[list[M]], response: httpx.Response) -> list[M] | None:
+    """The page's records validated from the raw bytes, or None when that way does not apply.
+
+    Only UTF-8 bodies (what WordPress sends) are read this way: `ApiClient.json` decodes by
+    the declared charset, and the bytes of another charset would read differently.
+    """
+    charset = response.charset_encoding
+    if (charset.lower() if charset else None) not in _UTF8:
+        return None
+    try:
+        return adapter.validate_json(response.content)
+    except ValidationError:
+        return None
 
 
 def _relative(path: str) -> str:

@@ -114,6 +114,17 @@ class WooEntity(Entity):
     def parse(self, item: Mapping[str, Any]) -> BaseModel:
         return self.model.model_validate(item)
 
+    def read_list(self, path: str, params: Mapping[str, Any], snapshot: bool = False) -> Iterator[BaseModel]:
+        """Every record of the list at ``path``, parsed; ``snapshot``: see `WooClient.iter_snapshot`.
+
+        Pages are validated whole as they arrive (`WooClient.iter_models`) unless the entity
+        reads items its own way (overrides `parse`).
+        """
+        if not snapshot and type(self).parse is WooEntity.parse:
+            return self.client.iter_models(path, params, self.model, self.parse)
+        pages = self.client.iter_snapshot if snapshot else self.client.iter_pages
+        return (self.parse(item) for item in pages(path, params))
+
     def item_path(self, key: str | int) -> str:
         return f"{self.path}/{_id(key, self)}"
 
@@ -146,9 +157,7 @@ class Reads(WooEntity):
 
     def read(self, query: ReadQuery) -> Iterator[BaseModel]:
         params = {**self.where_params(query.where), **stable_order(False)}
-        pages = self.client.iter_snapshot if query.snapshot else self.client.iter_pages
-        for item in pages(self.path, params):
-            yield self.parse(item)
+        yield from self.read_list(self.path, params, query.snapshot)
 
     def get(self, key: str) -> BaseModel | None:
         item = self.client.get_or_none(self.item_path(key))

@@ -123,9 +123,7 @@ class Orders(Reads, Finds, Updates, Deletes, Creates):
         return params
 
     def _stream(self, params: Mapping[str, Any], snapshot: bool) -> Iterator[BaseModel]:
-        pages = self.client.iter_snapshot if snapshot else self.client.iter_pages
-        for item in pages(self.path, params):
-            yield self.parse(item)
+        yield from self.read_list(self.path, params, snapshot)
 
     def is_deleted(self, record: BaseModel) -> bool:
         return getattr(record, "status", None) == "trash"

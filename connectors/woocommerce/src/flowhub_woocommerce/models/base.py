@@ -9,7 +9,6 @@ again is the same JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -22,9 +21,8 @@ from pydantic import (
     SecretStr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
-    ValidatorFunctionWrapHandler,
+    ValidationInfo,
     model_serializer,
-    model_validator,
 )
 
 from flowhub.connector import ApiRecord
@@ -42,15 +40,39 @@ __all__ = [
 ]
 
 
-def _blank_to_none(value: Any) -> Any:
+_BLANKS_KEY = "__woo_blank_fields__"
+_NO_BLANKS: frozenset[str] = frozenset()
+
+
+def _remember_blank(info: ValidationInfo) -> None:
+    """Note on the record being built that this field came as ``""`` (see `WooRecord`).
+
+    ``info.data`` is the dict pydantic fills with the record's fields and then uses as its
+    ``__dict__``, so the note ends up beside the field values without a model-level validator
+    (one on every nested record made reading a page of orders about twice as slow).
+    """
+    data, name = info.data, info.field_name
+    if isinstance(data, dict) and name is not None:
+        data[_BLANKS_KEY] = data.get(_BLANKS_KEY, _NO_BLANKS) | {name}
+
+
+def _blank_to_none(value: Any, info: ValidationInfo) -> Any:
     """WooCommerce writes "" where it means "no value"; read it as None."""
-    return None if isinstance(value, str) and value.strip() == "" else value
+    if isinstance(value, str) and value.strip() == "":
+        if value == "":
+            _remember_blank(info)
+        return None
+    return value
 
 
-def _money_in(value: Any) -> Any:
+def _money_in(value: Any, info: ValidationInfo) -> Any:
     """"" -> None, float -> Decimal through its shortest repr; one call per value (reads are hot)."""
     if isinstance(value, str):
-        return None if value.strip() == "" else value
+        if value.strip() == "":
+            if value == "":
+                _remember_blank(info)
+            return None
+        return value
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, bool):
@@ -126,28 +148,6 @@ def _field_names(model: type[BaseModel]) -> dict[str, str]:
     return _FIELD_NAMES[model]
 
 
-_BLANKABLE: dict[type[BaseModel], dict[str, str]] = {}
-_BLANKS_KEY = "__woo_blank_fields__"
-_NO_BLANKS: frozenset[str] = frozenset()
-
-
-def _blankable(model: type[BaseModel]) -> dict[str, str]:
-    """Input key -> field name of the fields that read "" as None (only those need remembering).
-
-    Worked out once per class: checking every key of every nested record made reading a page
-    of orders several times slower.
-    """
-    if model not in _BLANKABLE:
-        found: dict[str, str] = {}
-        for name, info in model.model_fields.items():
-            if any(getattr(m, "func", None) in (_blank_to_none, _money_in) for m in info.metadata):
-                found[name] = name
-                if info.alias:
-                    found[info.alias] = name
-        _BLANKABLE[model] = found
-    return _BLANKABLE[model]
-
-
 class WooRecord(ApiRecord):
     """Base of every WooCommerce model: aliases on output, and "" remembered where it meant None.
 
@@ -163,20 +163,6 @@ class WooRecord(ApiRecord):
     @property
     def _blank_fields(self) -> frozenset[str]:
         return self.__dict__.get(_BLANKS_KEY, _NO_BLANKS)  # type: ignore[no-any-return]
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _remember_blanks(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        record = handler(data)
-        if isinstance(data, Mapping) and isinstance(record, WooRecord):
-            blanks = frozenset(
-                name
-                for key, name in _blankable(type(record)).items()
-                if data.get(key) == "" and getattr(record, name, "") is None
-            )
-            if blanks:  # kept beside the field values: a private attribute costs every record
-                record.__dict__[_BLANKS_KEY] = blanks
-        return record
 
     @model_serializer(mode="wrap")
     def _restore_blanks(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
 from flowhub_woocommerce.sandbox.context import Ctx, Reply, batch
 from flowhub_woocommerce.sandbox.errors import WooError
 from flowhub_woocommerce.sandbox.pricing import apply_stock, price_html, refresh_price
-from flowhub_woocommerce.sandbox.query import paginate, sort_records
+from flowhub_woocommerce.sandbox.query import TextKey, paginate, sort_records
 from flowhub_woocommerce.sandbox.store import Record, Store, merge_meta, slugify
 from flowhub_woocommerce.sandbox.templates import new_product, variation_as_product
 
@@ -115,10 +115,10 @@ def _collate(text: str) -> str:
     return unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
 
 
-SORT_KEYS = {
+SORT_KEYS: dict[str, Callable[[Record], Any]] = {
     "id": lambda r: r["id"],
-    "date": lambda r: r.get("date_created_gmt") or "",
-    "modified": lambda r: r.get("date_modified_gmt") or "",
+    "date": TextKey("date_created_gmt"),
+    "modified": TextKey("date_modified_gmt"),
     "title": lambda r: _collate(r.get("name", "")),
     "slug": lambda r: r.get("slug", ""),
     "price": lambda r: float(r.get("price") or 0),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
+from operator import itemgetter
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
 from flowhub_woocommerce.sandbox.errors import enum_message, invalid_params
 from flowhub_woocommerce.sandbox.store import Record, Store, fmt, parse_datetime
 
-__all__ = ["Page", "Params", "link_header", "paginate", "php_query", "sort_records"]
+__all__ = ["Page", "Params", "TextKey", "link_header", "paginate", "php_query", "sort_records"]
 
 _BRACKET = re.compile(r"^([^\[\]]+)\[([^\[\]]*)\]$")
 TRUE = {"1", "true", "yes", "on"}
@@ -178,6 +180,16 @@ def paginate(items: Sequence[Record], page: int, per_page: int, offset: int | No
     return Page(list(items[start : start + per_page]), total, pages, page)
 
 
+@dataclass(frozen=True)
+class TextKey:
+    """A sort key that is a text field, "" when missing or empty (the dates); see `sort_records`."""
+
+    field: str
+
+    def __call__(self, record: Record) -> Any:
+        return record.get(self.field) or ""
+
+
 def sort_records(
     items: list[Record],
     keys: Mapping[str, Callable[[Record], Any]],
@@ -185,12 +197,50 @@ def sort_records(
     order: str,
     include: Sequence[int] | None = None,
 ) -> list[Record]:
-    """Sort by ``orderby`` (ties by id in the same direction), or by the ``include`` list's order."""
+    """Sort by ``orderby`` (ties by id in the same direction), or by the ``include`` list's order.
+
+    ``keys["id"]`` must be the record's id; ``orderby=id`` (or an unknown one) sorts by it alone.
+    """
     if orderby in ("include", "post__in") and include:
         position = {item_id: i for i, item_id in enumerate(include)}
         return sorted(items, key=lambda r: position.get(r["id"], len(position)))
-    key = keys.get(orderby, keys["id"])
-    return sorted(items, key=lambda r: (key(r), r["id"]), reverse=order == "desc")
+    descending = order == "desc"
+    key = keys.get(orderby)
+    if key is None or orderby == "id":
+        return sorted(items, key=itemgetter("id"), reverse=descending)
+    if isinstance(key, TextKey):
+        return _sorted_by_text(items, key.field, descending)
+    return _sorted_by(items, key, descending)
+
+
+def _sorted_by(items: list[Record], key: Callable[[Record], Any], descending: bool) -> list[Record]:
+    # Sorting is stable (also reversed), so the id order stays among equal keys: the same as
+    # sorting by (key, id), without building a tuple per record on every list request.
+    by_id = sorted(items, key=itemgetter("id"), reverse=descending)
+    return sorted(by_id, key=key, reverse=descending)
+
+
+_LAST_TEXT_SORT: dict[tuple[str, bool], tuple[list[Record], list[Any], list[Record]]] = {}
+
+
+def _sorted_by_text(items: list[Record], name: str, descending: bool) -> list[Record]:
+    """``items`` sorted by the text field ``name`` (ties by id), the last answer reused if nothing moved.
+
+    Paging through a list asks for the same sort once per page. The key values are read in one
+    pass; when they and the records (the same objects, in the same order) are those of the
+    last call, so is the answer (a record's id never changes: it is its key in the store).
+    """
+    values = [r.get(name) or "" for r in items]
+    last = _LAST_TEXT_SORT.get((name, descending))
+    if last is not None and last[1] == values and _same_objects(last[0], items):
+        return list(last[2])
+    answer = _sorted_by(items, TextKey(name), descending)
+    _LAST_TEXT_SORT[(name, descending)] = (list(items), values, answer)
+    return list(answer)
+
+
+def _same_objects(a: list[Record], b: list[Record]) -> bool:
+    return len(a) == len(b) and all(map(operator.is_, a, b))
 
 
 def link_header(collection_url: str, pairs: Sequence[tuple[str, str]], page: int, pages: int) -> str | None:

@@ -145,13 +145,21 @@ LINKS: dict[str, Callable[[str, Record], Record]] = {
 
 
 def public(record: Mapping[str, Any]) -> Record:
-    """The record without the shop's own ``_`` keys (also those of its lines)."""
-    return {k: _strip(v) for k, v in record.items() if not k.startswith("_")}
+    """The record without the shop's own ``_`` keys (also those of its lines).
+
+    Runs for every record of every list page, so only lists are looked into and plain dicts
+    are told apart before the (slow) abstract Mapping check.
+    """
+    return {k: _strip(v) if isinstance(v, list) else v for k, v in record.items() if not k.startswith("_")}
 
 
-def _strip(value: Any) -> Any:
-    if isinstance(value, list) and value and isinstance(value[0], Mapping):
-        return [public(v) if isinstance(v, Mapping) else v for v in value]
+def _is_mapping(value: Any) -> bool:
+    return isinstance(value, (dict, Mapping))  # dict first: the abstract check is slow
+
+
+def _strip(value: list[Any]) -> list[Any]:
+    if value and _is_mapping(value[0]):
+        return [public(v) if _is_mapping(v) else v for v in value]
     return value
 
 
