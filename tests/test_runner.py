@@ -187,6 +187,34 @@ requires:
     assert [r["id"] for r in project.rows()] == [1, 2]
 
 
+def test_a_waiting_record_in_the_look_back_window_is_checked_once_per_run(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    flow = project.root / "flows/orders.yaml"
+    text = flow.read_text().replace("  entity: orders\ntarget", "  entity: orders\n  lookback: 10m\ntarget", 1)
+    flow.write_text(text + """\
+requires:
+  - name: customer
+    key: "{{ source.email | lower }}"
+    entity: customers
+    match: [{field: email, value: "{{ source.email | lower }}"}]
+    missing: wait
+""")
+    project.source([order(1, email="later@x.no")])
+    import sqlite3
+
+    with sqlite3.connect(project.db) as db:
+        db.execute("create table customers (id text primary key, email text, _deleted_at text, _synced_at text)")
+    assert _summary(run_cli("run", "orders", "--json")[1])["counts"]["waiting"] == 1
+    counts = _summary(run_cli("run", "orders", "--json")[1])["counts"]
+    assert (counts["read"], counts["waiting"]) == (1, 1)  # re-checked from the queue, not again from the read
+    with sqlite3.connect(project.db) as db:
+        db.execute("insert into customers (id, email) values ('c1', 'later@x.no')")
+    counts = _summary(run_cli("run", "orders", "--json")[1])["counts"]
+    assert (counts["read"], counts["created"], counts["waiting"]) == (1, 1, 0)
+    assert [r["id"] for r in project.rows()] == [1]
+
+
 def test_retry_of_a_record_that_is_gone_from_the_source_clears_it(
     project: Project, run_cli: Callable[..., tuple[int, str]]
 ) -> None:

@@ -66,6 +66,10 @@ class Runner:
         self.mode, self.progress = mode, progress
         self.pipeline = Pipeline(prepared, store, dry_run=mode == "dry-run")
         self.summary = RunSummary(prepared.name, 0, mode)
+        # Records re-checked from the waiting queue at the start of this run, by done mark: the
+        # read that follows meets them again in its look-back window and passes them over.
+        self._rechecked: dict[str, str] | None = None
+        self._rechecking = False
 
     # -- entry points ----------------------------------------------------------------------
     def run(self, *, full: bool = False, records: Iterable[BaseModel] | None = None) -> RunSummary:
@@ -112,7 +116,11 @@ class Runner:
     # -- the loops -------------------------------------------------------------------------
     def _run(self, full: bool, records: Iterable[BaseModel] | None) -> None:
         if records is None and self.mode != "dry-run":
-            self._retry_waiting()
+            self._rechecked, self._rechecking = {}, True
+            try:
+                self._retry_waiting()
+            finally:
+                self._rechecking = False
         stream = records if records is not None else self._read(full)
         dedupe = not full and records is None
         with ThreadPoolExecutor(self.p.flow.concurrency, thread_name_prefix="flowhub") as pool:
@@ -171,6 +179,8 @@ class Runner:
     # -- one chunk -------------------------------------------------------------------------
     def _chunk(self, pool: ThreadPoolExecutor, records: list[BaseModel], *, dedupe: bool, full: bool) -> None:
         records = _last_per_key(records, self._safe_key)
+        if dedupe and self._rechecked:
+            records = [r for r in records if not self._rechecked_as_is(r)]
         self.summary.counts["read"] += len(records)
         seen = self._already_done(records) if dedupe else {}
         if self._batches():
@@ -182,6 +192,14 @@ class Runner:
         with self.store.batch():
             for plan in plans:
                 self._settle(plan)
+
+    def _rechecked_as_is(self, record: BaseModel) -> bool:
+        """Re-checked from the waiting queue earlier in this run, and unchanged since."""
+        assert self._rechecked is not None
+        mark = self._rechecked.get(self._safe_key(record))
+        if mark is None:
+            return False
+        return mark == done_mark(self.p.source.cursor_of(record), record.model_dump(by_alias=True))
 
     def _batches(self) -> bool:
         return self.p.target.capabilities().batch and self.mode != "dry-run"
@@ -258,6 +276,8 @@ class Runner:
         """Make the record's outcome durable, log it, count it, tell observers."""
         outcome = plan.outcome or "failed"
         self.summary.counts[outcome] += 1
+        if self._rechecking and self._rechecked is not None and plan.cursor is not None and plan.source:
+            self._rechecked[plan.key] = done_mark(plan.cursor, plan.source)
         if self.mode == "dry-run":
             self._remember_plan(plan)
         elif outcome in ("failed", "waiting"):

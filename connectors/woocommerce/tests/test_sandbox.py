@@ -571,3 +571,29 @@ def test_a_webhook_without_a_secret_signs_with_the_default_secret(
         httpx.post(f"{served.base_url}{API}/customers", auth=RW, json={"email": "hook@example.test"})
         headers, body = keeper.wait_for(2)[1]
     assert headers["x-wc-webhook-signature"] == signature("shop-default", body)
+
+
+def test_product_image_files_are_served_from_uploads_and_other_paths_are_a_404_page(
+    client: httpx.Client, woo: ServedApp
+) -> None:
+    image = client.get("/products", params={"per_page": 1, "orderby": "id", "order": "asc"}).json()[0]["images"][0]
+    assert image["src"].startswith(f"{woo.base_url}/wp-content/uploads/")
+    served = httpx.get(image["src"])
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    assert served.content[:3] == b"\xff\xd8\xff" and served.content[-2:] == b"\xff\xd9"
+    missing = httpx.get(f"{woo.base_url}/wp-content/uploads/2026/11/not-in-the-shop.jpg")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+
+
+def test_a_png_image_of_a_new_product_is_served_as_a_real_png(client: httpx.Client, woo: ServedApp) -> None:
+    import struct
+    import zlib
+
+    src = f"{woo.base_url}/wp-content/uploads/2026/11/lue.png"
+    assert client.post("/products", json={"name": "Lue", "images": [{"src": src}]}).status_code == 201
+    png = httpx.get(src).content
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    idat_length = struct.unpack(">I", png[33:37])[0]
+    rows = zlib.decompress(png[41 : 41 + idat_length])
+    assert (width, height, len(rows)) == (8, 8, 8 * (1 + 8 * 3))

@@ -7,6 +7,7 @@ every answer and pause their host's gate before the hourly window runs out.
 
 from __future__ import annotations
 
+import mimetypes
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -21,9 +22,21 @@ from flowhub_visma_net.auth import VismaConnectAuth
 from flowhub_visma_net.pacing import RateLimitTransport
 from flowhub_visma_net.settings import VismaNetSettings
 
-__all__ = ["Answer", "EtagCache", "VismaNetClient", "quote_etag"]
+__all__ = ["MAX_DOWNLOAD_BYTES", "Answer", "Download", "EtagCache", "VismaNetClient", "multipart", "quote_etag"]
 
 Answer = tuple[Any, str | None]  # (JSON record, ETag)
+Download = tuple[bytes, str]  # (content, content type)
+MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024  # a product image is far smaller; more is a wrong URL
+
+
+def multipart(field: str, file_name: str, content: bytes, content_type: str) -> tuple[bytes, str]:
+    """A ``multipart/form-data`` body with one file part, and its Content-Type (with the boundary).
+
+    httpx encodes it; the body is built up front so ApiClient sends (and, if need be, re-sends)
+    the same bytes.
+    """
+    request = httpx.Request("POST", "http://multipart.invalid/", files={field: (file_name, content, content_type)})
+    return request.read(), request.headers["Content-Type"]
 
 
 def quote_etag(value: str) -> str:
@@ -76,6 +89,9 @@ class VismaNetClient:
         self.erp = self._api(settings.api_root, "visma_net", transport, common)
         self.salesorders = self._api(settings.salesorder_base_url, "visma_net", transport, common)
         self.etags = EtagCache()
+        self._common = dict(common)
+        self._downloads: dict[str, ApiClient] = {}
+        self._downloads_lock = threading.Lock()
         self._max_page: dict[str, int] = {}
         self._bases = {id(self.erp): settings.api_root, id(self.salesorders): settings.salesorder_base_url}
 
@@ -108,8 +124,50 @@ class VismaNetClient:
         )
 
     def close(self) -> None:
-        for api in (self.erp, self.salesorders, self.connect):
+        with self._downloads_lock:
+            downloads, self._downloads = list(self._downloads.values()), {}
+        for api in (self.erp, self.salesorders, self.connect, *downloads):
             api.close()
+
+    # -- files -----------------------------------------------------------------------------
+    def download(self, url: str) -> Download:
+        """A file from another host (a shop's product image): its bytes and content type.
+
+        It goes through an ApiClient of its own per origin (retries, timeouts, typed errors),
+        without the Visma Connect token: credentials only ever go to the host they are for.
+        A 404, an answer that is not a file (an HTML page) or one over ``MAX_DOWNLOAD_BYTES``
+        is a RejectedError naming the URL.
+        """
+        target = httpx.URL(url)
+        if target.scheme not in ("http", "https") or not target.host:
+            raise RejectedError(f"visma_net: cannot download '{url}': not an http(s) URL")
+        response = self._downloader(target).get(str(target))
+        content = response.content
+        declared = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if declared.startswith("text/html"):
+            raise RejectedError(f"visma_net: {url} answered a web page ({declared}), not a file")
+        if len(content) > MAX_DOWNLOAD_BYTES:
+            raise RejectedError(
+                f"visma_net: {url} is {len(content)} bytes, more than {MAX_DOWNLOAD_BYTES} (not uploaded)"
+            )
+        if not content:
+            raise RejectedError(f"visma_net: {url} answered an empty file")
+        guessed = mimetypes.guess_type(target.path)[0]
+        usable = declared and declared not in ("application/octet-stream", "binary/octet-stream")
+        return content, declared if usable else guessed or declared or "application/octet-stream"
+
+    def _downloader(self, url: httpx.URL) -> ApiClient:
+        origin = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
+        with self._downloads_lock:
+            if origin not in self._downloads:
+                options = {k: v for k, v in self._common.items() if k != "secrets"}
+                self._downloads[origin] = ApiClient(origin, name="visma_net download", **options)
+            return self._downloads[origin]
+
+    def upload(self, api: ApiClient, path: str, file_name: str, content: bytes, content_type: str) -> httpx.Response:
+        """POST one file as ``multipart/form-data`` (field ``file``, ✘ the name Visma.net expects)."""
+        body, form_type = multipart("file", file_name, content, content_type)
+        return api.post(path, content=body, headers={"Content-Type": form_type})
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, api: ApiClient, path: str, params: Mapping[str, Any] | None = None) -> Answer | None:

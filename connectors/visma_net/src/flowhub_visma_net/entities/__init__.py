@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flowhub_visma_net.entities.base import VismaReader, VismaWriter, format_since
+from flowhub_visma_net.entities.catalog import InventoryAttachments, ItemSalesCategoryChecks
 from flowhub_visma_net.entities.customers import Contacts, CustomerClasses, Customers
 from flowhub_visma_net.entities.inventory import InventoryItems, SalesCategories, Stock
 from flowhub_visma_net.entities.ledger import JournalTransactions
@@ -35,6 +36,8 @@ ENTITIES = (
     CustomerClasses,
     InventoryItems,
     SalesCategories,
+    ItemSalesCategoryChecks,
+    InventoryAttachments,
     Stock,
     CustomerSalesPrices,
     Discounts,

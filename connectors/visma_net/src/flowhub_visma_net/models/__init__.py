@@ -15,8 +15,10 @@ from flowhub_visma_net.models.common import (
 from flowhub_visma_net.models.customers import Contact, Customer, CustomerClass
 from flowhub_visma_net.models.inventory import (
     CrossReference,
+    InventoryAttachment,
     InventoryItem,
     InventorySummary,
+    ItemSalesCategories,
     SalesCategory,
     SalesCategoryLine,
     StockLevel,
@@ -67,8 +69,10 @@ __all__ = [
     "CustomerPayment",
     "CustomerSalesPrice",
     "Discount",
+    "InventoryAttachment",
     "InventoryItem",
     "InventorySummary",
+    "ItemSalesCategories",
     "JournalTransaction",
     "JournalTransactionLine",
     "ListMetadata",

@@ -18,7 +18,9 @@ from flowhub_visma_net.models.common import (
 
 __all__ = [
     "CrossReference",
+    "InventoryAttachment",
     "InventoryItem",
+    "ItemSalesCategories",
     "InventorySummary",
     "SalesCategory",
     "SalesCategoryLine",
@@ -152,3 +154,34 @@ class StockLevel(VismaRecord):
     stockItem: bool | None = None
     lastModifiedDateTime: When = None
     warehouses: list[InventorySummary] = Field(default_factory=list)
+
+
+class InventoryAttachment(VismaRecord):
+    """One file attached to an item (``InventoryDto.attachments``), e.g. its product image.
+
+    ``attachmentKey`` (``inventoryNumber/fileName``) is what makes it one attachment: an item has
+    a file of a name once. For a create, ``src`` says where to download the file from; it is not
+    sent to Visma.net. ``name``, ``id`` and ``revision`` are Visma.net's (``AttachmentDto``).
+    """
+
+    attachmentKey: str | None = None
+    inventoryNumber: str | None = None
+    fileName: str | None = None
+    src: str | None = None
+    name: str | None = None
+    id: str | None = None
+    revision: int | None = None
+
+
+class ItemSalesCategories(VismaRecord):
+    """The sales categories an item is in, as the item's ``salesCategories`` list them.
+
+    ``memberOf`` maps each category's description, trimmed and lower-cased, to its
+    ``categoryId``: a flow compares it on the categories it names, so categories the item is in
+    besides (set by someone in Visma.net) never count as a difference.
+    """
+
+    inventoryNumber: str | None = None
+    salesCategories: list[SalesCategoryLine] | None = None
+    memberOf: dict[str, int] | None = None
+    lastModifiedDateTime: When = None

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from flowhub.sandboxes import FaultInjection, Faults
+from flowhub_visma_net.sandbox.attachments import attachment_file, inventory_attachment
 from flowhub_visma_net.sandbox.auth import gateway, token_endpoint
 from flowhub_visma_net.sandbox.erp import RESOURCES, by_name
 from flowhub_visma_net.sandbox.errors import BusinessError, ipp_exception
@@ -93,6 +94,8 @@ def _special(store: Store, routes: Routes, erp: Callable[..., Route]) -> list[Ro
         erp("/v1/customer/customerClass", routes.list(by_name("customerclass")), ["GET"]),
         erp("/v1/customer/{key}/contact", _customer_contacts(store), ["GET"]),
         erp("/v1/inventorysummary/{key}", _inventory_summary(store), ["GET"]),
+        erp("/v1/inventory/{key}/attachment", inventory_attachment(store), ["POST"]),
+        erp("/v1/attachment/{key}", attachment_file(store), ["GET"]),
         erp("/v1/salescategory", _sales_categories(store), ["GET"]),
         erp("/v1/salescategory/{key}", _sales_category(store), ["GET"]),
         erp("/v2/customerinvoice", routes.create(invoice, location_path="/v1/customerinvoice"), ["POST"]),

@@ -55,6 +55,7 @@ def _render_item(store: Store, record: Record, request: Request) -> Record:
         ("expandAttribute", "attributes"),
         ("expandWarehouseDetail", "warehouseDetails"),
         ("expandSalesCategories", "salesCategories"),
+        ("expandAttachment", "attachments"),
     ):
         if not single and query.get(flag, "").lower() != "true":
             record.pop(part, None)

@@ -28,6 +28,7 @@ from flowhub_woocommerce.sandbox.render import apply_fields, encode
 from flowhub_woocommerce.sandbox.shop import index, shop_routes
 from flowhub_woocommerce.sandbox.store import Store
 from flowhub_woocommerce.sandbox.taxonomy import taxonomy_routes
+from flowhub_woocommerce.sandbox.uploads import UPLOADS, upload_response
 from flowhub_woocommerce.sandbox.variations import variation_routes
 
 __all__ = ["build_app"]
@@ -102,6 +103,8 @@ class WooSandbox:
         scheme = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
         site = f"{scheme}://{request.headers.get('host', request.url.netloc)}"
         self.store.site_url = site
+        if request.url.path.startswith(UPLOADS) and request.method in ("GET", "HEAD"):
+            return upload_response(self.store, request.url.path, request.method)
         try:
             reply = await self._answer(request, scheme, site)
         except WooError as error:
