@@ -173,3 +173,25 @@ def test_the_filter_redacts_records_on_a_handler_of_its_own() -> None:
     record = logging.LogRecord("elsewhere", logging.INFO, __file__, 1, "x=%s", ("handler-secret",), None)
     assert RedactingFilter().filter(record)
     assert (record.getMessage(), record.args) == ("x=***", None)
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("a note with \"quotes\" and\\nescapes", "a note with \"quotes\" and\\nescapes"),
+        ("Authorization: Bearer\nabcdefghijklmnop", "Authorization: Bearer\n***"),
+        ("callback?x=1\ntoken=abcdef", "callback?x=1\ntoken=***"),
+        ('say "token=abcdef" loud', 'say "token=***" loud'),
+        ("stored-sec\"ret-value in quotes", "*** in quotes"),
+    ],
+)
+def test_stored_json_masks_secrets_in_any_string_and_stays_valid_json(value: str, masked: str) -> None:
+    import json
+
+    from flowhub.state.codec import dumps_redacted
+
+    register_secret('stored-sec"ret-value')
+    text = dumps_redacted({"order": {"note": value, "api_key": "k-123", "lines": [{"name": value}]}})
+    assert text is not None
+    assert json.loads(text) == {"order": {"note": masked, "api_key": MASK, "lines": [{"name": masked}]}}
+    assert json.loads(text) == redact_obj({"order": {"note": value, "api_key": "k-123", "lines": [{"name": value}]}})

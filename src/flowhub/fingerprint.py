@@ -14,8 +14,18 @@ from pydantic import BaseModel
 __all__ = ["changed_fields", "dumps", "fingerprint", "jsonable"]
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """A JSON-ready copy: Decimal and dates as text, models as dicts."""
+    kind = type(value)  # exact types first: every record's every value passes here
+    if kind in _AS_IS:
+        return value
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [jsonable(v) for v in value]
     if isinstance(value, BaseModel):
         return jsonable(value.model_dump(mode="json", by_alias=True, exclude_unset=True))
     if isinstance(value, Mapping):

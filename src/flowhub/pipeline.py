@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +26,7 @@ from flowhub.fingerprint import changed_fields, fingerprint, jsonable
 from flowhub.prepare import Dependency, PreparedFlow, Rule
 from flowhub.state import StateStore
 
-__all__ = ["Pipeline", "Plan"]
+__all__ = ["KeyedLocks", "Pipeline", "Plan"]
 
 @dataclass
 class Plan:
@@ -109,8 +110,7 @@ class Pipeline:
         self.flow_ctx = {"name": flow.name, "settings": flow.settings,
                          "source": {"connection": flow.source.connection, "entity": flow.source.entity},
                          "target": {"connection": flow.target.connection, "entity": flow.target.entity}}
-        self._locks: dict[tuple[str, str], threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        self._locks = KeyedLocks()
 
     # -- planning --------------------------------------------------------------------------
     def plan(self, record: BaseModel, *, full: bool) -> Plan:
@@ -292,14 +292,10 @@ class Pipeline:
             raise RecordError(f"requirement {dep.spec.name}: its key is empty for this record", stage="dependency")
         return str(value)
 
-    def _lock(self, scope: str, key: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault((scope, key), threading.Lock())
-
     def _ensure(self, dep: Dependency, source: Mapping[str, Any], refs: dict[str, Any], dkey: str,
                 item: Any) -> str | None:
         """The target key of dependency ``dkey``: linked, matched, or created (once)."""
-        with self._lock(dep.scope, dkey):
+        with self._locks.hold((dep.scope, dkey)):
             link = self.store.get_link(dep.scope, dkey)
             if link is not None and not dep.spec.once and dep.spec.existing == "update" and dep.mapping:
                 self._update_dependency(dep, source, refs, item, dkey, link.target_key, link.payload_hash)
@@ -447,3 +443,32 @@ class Pipeline:
         except Exception as error:
             plan.stage = "writeback"
             plan.fail(error)
+
+
+class KeyedLocks:
+    """One lock per key, kept only while a thread holds or waits for it.
+
+    Requirements are made once per key (the same customer for two orders in flight); a lock
+    per key ever seen would grow with the shop, so a key's lock goes once nobody uses it.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held: dict[Hashable, tuple[threading.Lock, list[int]]] = {}
+
+    @contextmanager
+    def hold(self, key: Hashable) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._held.setdefault(key, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                users[0] -= 1
+                if users[0] == 0:
+                    del self._held[key]
+
+    def __len__(self) -> int:
+        return len(self._held)

@@ -15,6 +15,8 @@ cassettes) goes through ``redact_text`` / ``redact_url`` / ``redact_headers`` / 
 from __future__ import annotations
 
 import base64
+import functools
+import json
 import logging
 import re
 import threading
@@ -29,6 +31,8 @@ __all__ = [
     "RedactingFilter",
     "install_log_redaction",
     "is_secret_name",
+    "mask_secret_fields",
+    "might_hold_secret",
     "redact_headers",
     "redact_obj",
     "redact_text",
@@ -111,6 +115,12 @@ def _param_re() -> re.Pattern[str]:
 
 _PARAM_RE = _param_re()
 
+# A loose pre-check for `redact_text`'s patterns, safe on JSON text (escapes such as ``\n``
+# hide a word boundary from the exact patterns): no hit means nothing to mask.
+_MAYBE_RE = re.compile(
+    r"(?i)basic|bearer|digest|(?:" + "|".join(map(re.escape, sorted(SECRET_PARAMS, key=len, reverse=True))) + r")="
+)
+
 
 class _SecretRegistry:
     """The set of secret values seen in this process, with one compiled pattern over them."""
@@ -129,6 +139,10 @@ class _SecretRegistry:
             ordered = sorted(self._forms, key=len, reverse=True)  # longest first: no partial masks
             self._pattern = re.compile("|".join(map(re.escape, ordered)))
 
+    def search(self, text: str) -> bool:
+        pattern = self._pattern
+        return pattern is not None and pattern.search(text) is not None
+
     def sub(self, text: str) -> str:
         pattern = self._pattern  # read once: a concurrent add swaps in a new compiled pattern
         return pattern.sub(MASK, text) if pattern is not None else text
@@ -136,7 +150,7 @@ class _SecretRegistry:
 
 def _encoded_forms(value: str) -> set[str]:
     """The spellings a secret takes on the wire: raw, URL-encoded, and base64 of ``user:pass``."""
-    forms = {value, quote(value, safe=""), quote_plus(value)}
+    forms = {value, quote(value, safe=""), quote_plus(value), json.dumps(value, ensure_ascii=False)[1:-1]}
     if ":" in value:  # a "user:pass" pair, as Basic auth sends it
         forms.add(base64.b64encode(value.encode()).decode())
     return forms
@@ -165,8 +179,21 @@ def redact_text(text: str) -> str:
     return _PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
 
 
+def might_hold_secret(text: str) -> bool:
+    """Whether `redact_text` could change ``text``, or any string serialised into it as JSON.
+
+    False is a promise; True only means "look closer" (e.g. the word "basic" in a product
+    name). Storing a record checks its JSON once this way instead of every string in it.
+    """
+    return _MAYBE_RE.search(text) is not None or _REGISTRY.search(text)
+
+
+@functools.lru_cache(maxsize=8192)
 def is_secret_name(name: str) -> bool:
-    """Whether a header, parameter or field name carries a secret (case and ``-``/``_`` blind)."""
+    """Whether a header, parameter or field name carries a secret (case and ``-``/``_`` blind).
+
+    Cached: the same few hundred field names are asked about for every record stored.
+    """
     lowered = name.strip().lower()
     normal = lowered.replace("-", "_")
     return lowered in SECRET_HEADERS or normal in SECRET_PARAMS or normal.endswith(_SECRET_SUFFIXES)
@@ -196,8 +223,16 @@ def _redact_query_pair(pair: str) -> str:
     return f"{name}={MASK}" if sep and is_secret_name(base) else pair
 
 
+_UNTOUCHED = frozenset({int, float, bool, type(None)})
+
+
 def redact_obj(obj: Any) -> Any:
     """A deep copy of dicts/lists/tuples with secret-named values and secret strings masked."""
+    kind = type(obj)
+    if kind is str:
+        return redact_text(obj)
+    if kind in _UNTOUCHED:
+        return obj
     if isinstance(obj, Mapping):
         return {key: _redact_item(key, value) for key, value in obj.items()}
     if isinstance(obj, list):
@@ -207,6 +242,30 @@ def redact_obj(obj: Any) -> Any:
     if isinstance(obj, str):
         return redact_text(obj)
     return obj
+
+
+def mask_secret_fields(obj: Any) -> Any:
+    """A deep copy of plain dicts/lists with the values of secret-named fields masked.
+
+    Text inside the other values is left as it is: for a whole document about to be written
+    as JSON, `redact_text` over the JSON text once does that part (one scan, not one per
+    string); the secrets registry knows each secret's JSON-escaped spelling too.
+    """
+    kind = type(obj)
+    if kind is dict or isinstance(obj, Mapping):
+        return {key: MASK if _masked_field(key, value) else mask_secret_fields(value) for key, value in obj.items()}
+    if kind is list or kind is tuple:
+        return [mask_secret_fields(item) for item in obj]
+    return obj
+
+
+def _masked_field(key: object, value: Any) -> bool:
+    return (
+        isinstance(key, str)
+        and value not in (None, "")
+        and key.lower() not in _NOT_SECRET_IN_OBJECTS
+        and is_secret_name(key)
+    )
 
 
 def _redact_item(key: object, value: Any) -> Any:

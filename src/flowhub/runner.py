@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from flowhub.activity import ActivityLog
 from flowhub.connector import ReadQuery, WriteOp
 from flowhub.errors import AuthError
 from flowhub.fingerprint import dumps
-from flowhub.pipeline import Pipeline, Plan
+from flowhub.pipeline import KeyedLocks, Pipeline, Plan
 from flowhub.plugins import Plugins
 from flowhub.prepare import PreparedFlow
 from flowhub.state import StateStore
@@ -70,6 +70,7 @@ class Runner:
         # read that follows meets them again in its look-back window and passes them over.
         self._rechecked: dict[str, str] | None = None
         self._rechecking = False
+        self._record_locks = KeyedLocks()  # a key in two chunks in flight is planned one after the other
 
     # -- entry points ----------------------------------------------------------------------
     def run(self, *, full: bool = False, records: Iterable[BaseModel] | None = None) -> RunSummary:
@@ -123,11 +124,47 @@ class Runner:
                 self._rechecking = False
         stream = records if records is not None else self._read(full)
         dedupe = not full and records is None
+        checkpoint = records is None and self.mode in ("run", "full")
         with ThreadPoolExecutor(self.p.flow.concurrency, thread_name_prefix="flowhub") as pool:
+            if self._batches():
+                for chunk in _chunks(stream, self.p.flow.chunk):
+                    self._chunk(pool, chunk, dedupe=dedupe, full=full)
+                    if checkpoint:
+                        self._checkpoint(chunk)
+            else:
+                self._overlapped(pool, stream, dedupe=dedupe, full=full, checkpoint=checkpoint)
+
+    def _overlapped(self, pool: ThreadPoolExecutor, stream: Iterable[BaseModel], *, dedupe: bool,
+                    full: bool, checkpoint: bool) -> None:
+        """Two chunks in flight: the next is read and started while the last one's stragglers finish.
+
+        Waiting for a whole chunk before reading on left the workers idle at every chunk's end
+        and during every page read. Chunks are still settled and checkpointed strictly in
+        order, so the cursor only passes records that are durably done; a key met again in the
+        next chunk waits for the one in flight (`_through` holds the record's lock).
+        """
+        window: deque[tuple[list[BaseModel], list[Future[Plan]]]] = deque()
+        try:
             for chunk in _chunks(stream, self.p.flow.chunk):
-                self._chunk(pool, chunk, dedupe=dedupe, full=full)
-                if records is None and self.mode in ("run", "full"):
-                    self._checkpoint(chunk)
+                if len(window) == 2:
+                    self._settle_chunk(*window.popleft(), checkpoint=checkpoint)
+                records, seen = self._admit(chunk, dedupe)
+                window.append((chunk, [pool.submit(self._through, r, seen, full) for r in records]))
+                while len(window) > 1 and all(f.done() for f in window[0][1]):
+                    self._settle_chunk(*window.popleft(), checkpoint=checkpoint)
+            while window:
+                self._settle_chunk(*window.popleft(), checkpoint=checkpoint)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # what is not started yet is re-read next run
+            raise
+
+    def _settle_chunk(self, chunk: list[BaseModel], futures: list[Future[Plan]], *, checkpoint: bool) -> None:
+        plans = [f.result() for f in futures]
+        with self.store.batch():
+            for plan in plans:
+                self._settle(plan)
+        if checkpoint:
+            self._checkpoint(chunk)
 
     def _read(self, full: bool) -> Iterator[BaseModel]:
         src = self.p.flow.source
@@ -177,12 +214,16 @@ class Runner:
         return self.p.source.model.model_validate(state.source) if state and state.source else None
 
     # -- one chunk -------------------------------------------------------------------------
-    def _chunk(self, pool: ThreadPoolExecutor, records: list[BaseModel], *, dedupe: bool, full: bool) -> None:
+    def _admit(self, records: list[BaseModel], dedupe: bool) -> tuple[list[BaseModel], dict[str, str]]:
+        """The chunk's records to plan (one per key, none just re-checked) and those already done."""
         records = _last_per_key(records, self._safe_key)
         if dedupe and self._rechecked:
             records = [r for r in records if not self._rechecked_as_is(r)]
         self.summary.counts["read"] += len(records)
-        seen = self._already_done(records) if dedupe else {}
+        return records, self._already_done(records) if dedupe else {}
+
+    def _chunk(self, pool: ThreadPoolExecutor, records: list[BaseModel], *, dedupe: bool, full: bool) -> None:
+        records, seen = self._admit(records, dedupe)
         if self._batches():
             plans = list(pool.map(lambda r: self._plan(r, seen, full), records))
             self._write(pool, plans)
@@ -205,9 +246,10 @@ class Runner:
         return self.p.target.capabilities().batch and self.mode != "dry-run"
 
     def _through(self, record: BaseModel, seen: dict[str, str], full: bool) -> Plan:
-        plan = self._plan(record, seen, full)
-        self.pipeline.write(plan)
-        self.pipeline.writeback(plan)
+        with self._record_locks.hold(self._safe_key(record)):
+            plan = self._plan(record, seen, full)
+            self.pipeline.write(plan)
+            self.pipeline.writeback(plan)
         return plan
 
     def _safe_key(self, record: BaseModel) -> str:

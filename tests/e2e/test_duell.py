@@ -349,8 +349,10 @@ def test_with_a_fifth_of_requests_failing_a_thousand_orders_arrive_exactly_once(
         pos = Pos(tmp_path, httpx.Client(), duell.base_url)
         pos.setting(ORDERS, "create_unknown_products: false", "create_unknown_products: true")
         pos.setting(ORDERS, 'since: "2026-01-01T00:00:00"', 'since: "2000-01-01T00:00:00"')
-        for _ in range(4):  # what a fault left behind goes through on the next runs
+        for _ in range(10):  # what a fault left behind goes through on the next runs
             last = pos.run(ORDERS)
+            if not (last.counts["failed"] or last.counts["waiting"]):
+                break
         refs = [o["reference_order_number"] for o in pos.duell_orders()]
         wanted = {str(o["id"]) for o in seed["orders"]}
         assert len(refs) == len(set(refs))  # none twice

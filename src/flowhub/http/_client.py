@@ -230,24 +230,26 @@ class ApiClient:
             response = self._client.send(request)
         except httpx.TransportError as error:
             self.stats.bump("transport_errors")
+            if log.isEnabledFor(logging.DEBUG):  # the URL is redacted only when it is shown
+                log.debug(
+                    "%s: %s %s failed after %.0f ms: %s",
+                    self.name,
+                    request.method,
+                    redact_url(str(request.url)),
+                    _ms_since(started),
+                    type(error).__name__,
+                )
+            raise
+        self.stats.saw(response.status_code)
+        if log.isEnabledFor(logging.DEBUG):
             log.debug(
-                "%s: %s %s failed after %.0f ms: %s",
+                "%s: %s %s -> %d in %.0f ms",
                 self.name,
                 request.method,
                 redact_url(str(request.url)),
+                response.status_code,
                 _ms_since(started),
-                type(error).__name__,
             )
-            raise
-        self.stats.saw(response.status_code)
-        log.debug(
-            "%s: %s %s -> %d in %.0f ms",
-            self.name,
-            request.method,
-            redact_url(str(request.url)),
-            response.status_code,
-            _ms_since(started),
-        )
         if ok is not None and response.status_code in ok:
             return response
         failure = self._classify_error(response)

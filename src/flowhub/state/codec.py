@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from flowhub.redact import redact_obj
+from flowhub.redact import mask_secret_fields, might_hold_secret, redact_obj
 
 __all__ = ["dumps_redacted", "loads", "to_plain"]
 
@@ -82,8 +82,11 @@ def dumps_redacted(obj: Any) -> str | None:
     """
     if obj is None:
         return None
-    plain = redact_obj(to_plain(obj))
-    return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+    plain = mask_secret_fields(to_plain(obj))
+    text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+    if not might_hold_secret(text):  # the usual case: one scan of the text, not one per string
+        return text
+    return json.dumps(redact_obj(plain), ensure_ascii=False, separators=(",", ":"))
 
 
 def loads(text: str | None) -> Any:
