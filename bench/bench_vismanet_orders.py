@@ -45,10 +45,23 @@ with serve(app) as served:
 """
 
 
+CHILDREN: list[int] = []
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 @contextmanager
 def sandbox(name: str, records: int, latency_ms: float) -> Iterator[str]:
     child = subprocess.Popen([sys.executable, "-c", SERVER, name, str(records), str(latency_ms)],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    CHILDREN.append(child.pid)
     try:
         assert child.stdout is not None
         yield child.stdout.readline().strip()
@@ -85,9 +98,11 @@ def main() -> None:
         for name in ("woocommerce-products-to-vismanet", "woocommerce-variations-to-vismanet"):
             ws.run(name)
         before = _seen(shop) + _seen(erp)
-        started = time.perf_counter()
+        servers_started = sum(map(_cpu_of, CHILDREN))
+        started, cpu_started = time.perf_counter(), time.process_time()
         summary = ws.run("woocommerce-orders-to-vismanet")
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        servers = sum(map(_cpu_of, CHILDREN)) - servers_started
         requests = _seen(shop) + _seen(erp) - before
         ws.close()
     done = summary.counts["created"]
@@ -95,7 +110,9 @@ def main() -> None:
     print(f"orders read {summary.counts['read']}, created {done}, waiting {summary.counts['waiting']}, "
           f"failed {summary.counts['failed']}")
     print(f"{done / elapsed:,.0f} records/s, {requests / max(done, 1):.2f} requests per record, "
-          f"{elapsed:.1f} s")
+          f"{elapsed:.1f} s; flowhub's own CPU {cpu:.1f} s ({cpu / elapsed:.0%} of one core)")
+    print(f"the two sandboxes' CPU {servers:.1f} s ({servers / max(requests, 1) * 1000:.1f} ms per request), "
+          f"on a machine with {os.cpu_count()} cores")
     print(f"network bound {bound:.1f} s ({requests} requests x {args.latency_ms:.0f} ms / {args.concurrency})")
     print(f"ratio to the network bound: {elapsed / bound:.2f} (goal <= 1.3)" if bound else "no latency: no bound")
     shutil.rmtree(root, ignore_errors=True)

@@ -31,7 +31,7 @@ __all__ = [
     "RedactingFilter",
     "install_log_redaction",
     "is_secret_name",
-    "mask_secret_fields",
+    "is_secret_field",
     "might_hold_secret",
     "redact_headers",
     "redact_obj",
@@ -244,37 +244,17 @@ def redact_obj(obj: Any) -> Any:
     return obj
 
 
-def mask_secret_fields(obj: Any) -> Any:
-    """A deep copy of plain dicts/lists with the values of secret-named fields masked.
+@functools.lru_cache(maxsize=8192)
+def is_secret_field(key: str) -> bool:
+    """Whether a field of a stored object (a record, a payload) holds a secret by its name.
 
-    Text inside the other values is left as it is: for a whole document about to be written
-    as JSON, `redact_text` over the JSON text once does that part (one scan, not one per
-    string); the secrets registry knows each secret's JSON-escaped spelling too.
+    Like `is_secret_name`, except ``key``: WooCommerce's ``meta_data`` pairs are named so.
     """
-    kind = type(obj)
-    if kind is dict or isinstance(obj, Mapping):
-        return {key: MASK if _masked_field(key, value) else mask_secret_fields(value) for key, value in obj.items()}
-    if kind is list or kind is tuple:
-        return [mask_secret_fields(item) for item in obj]
-    return obj
-
-
-def _masked_field(key: object, value: Any) -> bool:
-    return (
-        isinstance(key, str)
-        and value not in (None, "")
-        and key.lower() not in _NOT_SECRET_IN_OBJECTS
-        and is_secret_name(key)
-    )
+    return key.lower() not in _NOT_SECRET_IN_OBJECTS and is_secret_name(key)
 
 
 def _redact_item(key: object, value: Any) -> Any:
-    if (
-        isinstance(key, str)
-        and value not in (None, "")
-        and key.lower() not in _NOT_SECRET_IN_OBJECTS
-        and is_secret_name(key)
-    ):
+    if isinstance(key, str) and value not in (None, "") and is_secret_field(key):
         return MASK
     return redact_obj(value)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from flowhub.redact import mask_secret_fields, might_hold_secret, redact_obj
+from flowhub.redact import MASK, is_secret_field, might_hold_secret, redact_obj
 
 __all__ = ["dumps_redacted", "loads", "to_plain"]
 
@@ -82,11 +82,36 @@ def dumps_redacted(obj: Any) -> str | None:
     """
     if obj is None:
         return None
-    plain = mask_secret_fields(to_plain(obj))
+    plain = _plain_masked(obj)
     text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
     if not might_hold_secret(text):  # the usual case: one scan of the text, not one per string
         return text
     return json.dumps(redact_obj(plain), ensure_ascii=False, separators=(",", ":"))
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain_masked(obj: Any) -> Any:
+    """`to_plain` with the values of secret-named fields masked, in one walk.
+
+    Every record stored passes here, so plain types are told apart by their exact type
+    first; the rest goes through `to_plain`.
+    """
+    kind = type(obj)
+    if kind in _AS_IS:
+        return obj
+    if kind is dict or isinstance(obj, Mapping):
+        return {
+            key if type(key) is str else str(key):
+                MASK if type(key) is str and value not in (None, "") and is_secret_field(key) else _plain_masked(value)
+            for key, value in obj.items()
+        }
+    if kind is list or kind is tuple or isinstance(obj, set | frozenset):
+        return [_plain_masked(item) for item in obj]
+    if isinstance(obj, BaseModel):
+        return _plain_masked(obj.model_dump(mode="json"))
+    return _plain_masked(to_plain(obj))
 
 
 def loads(text: str | None) -> Any:
