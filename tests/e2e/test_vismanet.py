@@ -156,7 +156,7 @@ def test_a_sales_order_completed_or_cancelled_in_visma_sets_the_shop_order_statu
     assert ac.run("vismanet-order-status-to-woocommerce").counts["updated"] == 0
 
 
-def test_coupon_discounts_and_the_shipping_method_reach_the_sales_order(ac: Apicenter) -> None:
+def test_coupon_discounts_the_shipping_method_and_shipping_costs_reach_the_sales_order(ac: Apicenter) -> None:
     for flow in [*PRODUCTS, ORDERS]:
         ac.run(flow)
     shop = {str(o["number"]): o for o in ac.shop.get("/orders", params={"per_page": 100}).json()}
@@ -170,6 +170,16 @@ def test_coupon_discounts_and_the_shipping_method_reach_the_sales_order(ac: Apic
         assert len(sent) == 1
         order = erp.entity("sales_order").get(sent[0].id if "/" in str(sent[0].id) else f"{sent[0].type}/{sent[0].id}")
     assert order is not None and order.shipping is not None and order.shipping.shipVia == "POSTEN"
-    discounts = [float(line.discountAmount or 0) for line in order.orderLines or []]
+    lines = order.orderLines or []
+    products, rest = lines[: len(with_coupon["line_items"])], lines[len(with_coupon["line_items"]):]
+    discounts = [float(line.discountAmount or 0) for line in products]
     expected = [float(li["subtotal"]) - float(li["total"]) for li in with_coupon["line_items"]]
     assert discounts == pytest.approx(expected) and sum(discounts) > 0
+    shipping = [sl for sl in with_coupon["shipping_lines"] if float(sl["total"])]
+    assert [(_item_of(line), float(line.unitPrice or 0), float(line.quantity or 0)) for line in rest] == [
+        ("FRAKT", pytest.approx(float(sl["total"])), 1.0) for sl in shipping]  # A1: shipping costs as a line
+
+
+def _item_of(line: Any) -> str | None:
+    """The item of a sales order line as v3 answers it (``inventory.id``) or as sent (``inventoryId``)."""
+    return line.inventory.id if line.inventory is not None else line.inventoryId

@@ -133,9 +133,13 @@ def test_switched_on_paid_orders_arrive_as_invoices_once_and_a_rerun_creates_not
     invoice = next(i for i in invoices if i.externalReference == refs[0])
     order = wanted[refs[0]]
     assert invoice.customerRefNumber == str(order["number"])
+    shipping = [("FRAKT", 1) for sl in order["shipping_lines"] if float(sl["total"])]  # A1: shipping costs as a line
     assert [(line.inventoryNumber, int(line.quantity)) for line in invoice.invoiceLines or []] == [
         (item["sku"], item["quantity"]) for item in order["line_items"]
-    ]
+    ] + shipping
+    for number, account in _revenue_accounts(invoices, wanted).items():  # A1: revenue account per country
+        country = wanted[number]["billing"]["country"]
+        assert account == {"NO": "3000", "SE": "3100", "DK": "3100", "DE": "3100"}.get(country, "3200"), (number, country)
     again = ac.run(INVOICES)
     assert _nothing_written(again) == (0, 0, 0)
     assert len(ac.erp("customer_invoice")) == len(invoices)
@@ -248,3 +252,13 @@ def test_no_price_while_the_price_class_is_missing_and_it_follows_once_it_exists
     prices = {k: [float(p.price) for p in v] for k, v in ac.class_prices("GROSSIST").items()}
     assert prices == {"FH-3001": [360.0]}
     assert _nothing_written(ac.run(GROSSIST)) == (0, 0, 0)
+
+
+def _revenue_accounts(invoices: list[Any], orders: dict[str, Any]) -> dict[str, str]:
+    """Invoice (by order number) -> the one revenue account all its lines carry."""
+    accounts = {}
+    for invoice in invoices:
+        found = {line.accountNumber or (line.model_extra or {}).get("account") for line in invoice.invoiceLines or []}
+        assert len(found) == 1, (invoice.externalReference, found)
+        accounts[invoice.externalReference] = str(found.pop())
+    return accounts

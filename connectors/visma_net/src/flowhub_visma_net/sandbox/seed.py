@@ -195,7 +195,9 @@ def _item(store: Store, data: Mapping[str, Any], internal_id: int) -> None:
         "purchaseUnit": "STK",
         "stockItem": data["stockItem"],
         "kitItem": False,
-        "crossReferences": [{"alternateType": "Global", "alternateID": data["ean"], "description": "EAN"}],
+        "crossReferences": (
+            [{"alternateType": "Global", "alternateID": data["ean"], "description": "EAN"}] if data.get("ean") else []
+        ),
         "attributes": [{**a, "description": a["id"].title()} for a in data.get("attributes", [])],
         "salesCategories": [
             {"categoryId": c, "description": categories.get(c, {}).get("description")}
