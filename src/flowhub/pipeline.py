@@ -434,10 +434,14 @@ class Pipeline:
         wb = self.p.flow.writeback
         if wb is None or self.p.writeback is None or plan.outcome not in wb.on or self.dry_run:
             return
-        ctx = {"source": plan.source, "payload": plan.payload or {}, "refs": {}, "flow": self.flow_ctx}
+        ctx = {"source": plan.source, "payload": plan.payload or {}, "refs": {}, "flow": self.flow_ctx,
+               "target_key": plan.target_key, "outcome": plan.outcome}
         if self.p.writeback_when is not None and not self.p.writeback_when(ctx):
             return
-        changes = {k: t(ctx) for k, t in self.p.writeback.items()}
+        rendered = {k: t(ctx) for k, t in self.p.writeback.items()}
+        changes = {k: v for k, v in rendered.items() if v is not None and v != ""}  # empty: a switch left off
+        if not changes:
+            return
         try:
             self.p.source.writeback(plan.key, changes)
         except Exception as error:

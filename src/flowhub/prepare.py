@@ -261,8 +261,9 @@ def _writeback(p: _Preparer, source: Entity) -> tuple[dict[str, Template] | None
         return None, None
     if not source.capabilities().writeback:
         raise p.fail(("writeback",), f"{source.connector.name}/{source.name} cannot take a write-back")
-    values = {k: p.template(v, ("writeback", "set", k)) for k, v in wb.set.items()}
-    return values, p.template(wb.when, ("writeback", "when")) if wb.when else None
+    names = (*TEMPLATE_NAMES, "target_key", "outcome")  # what was written, and how it went
+    values = {k: p.template(v, ("writeback", "set", k), names) for k, v in wb.set.items()}
+    return values, p.template(wb.when, ("writeback", "when"), names) if wb.when else None
 
 
 def topological(p: _Preparer, reqs: Sequence[Requirement]) -> list[tuple[int, Requirement]]:

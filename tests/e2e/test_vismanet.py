@@ -81,6 +81,24 @@ def test_products_then_orders_reach_visma_and_a_rerun_creates_nothing(ac: Apicen
     assert len(ac.erp("sales_order")) == len(orders)
 
 
+def test_the_transfer_is_noted_on_the_shop_order_once(ac: Apicenter) -> None:
+    for flow in [*PRODUCTS, ORDERS]:
+        ac.run(flow)
+    sent = {o.customerRefNo: o for o in ac.erp("sales_order") if o.customerRefNo}
+    shop = {str(o["number"]): o for o in ac.shop.get("/orders", params={"per_page": 100}).json()}
+    number = sorted(set(sent) & set(shop))[0]
+    order_id = shop[number]["id"]
+
+    def notes() -> list[str]:
+        return [n["note"] for n in ac.shop.get(f"/orders/{order_id}/notes").json() if "Visma.net" in n["note"]]
+
+    assert len(notes()) == 1 and notes()[0].startswith("Sent to Visma.net as sales order ")
+    assert str(sent[number].id) in notes()[0]  # the sales order's number, to find it in Visma.net
+    assert shop[number]["status"] == ac.shop.get(f"/orders/{order_id}").json()["status"]  # status switch off
+    ac.run(ORDERS)
+    assert len(notes()) == 1  # a re-run writes no second note
+
+
 def test_an_order_for_an_unknown_sku_waits_and_goes_through_once_the_item_exists(ac: Apicenter) -> None:
     first = ac.run(ORDERS)  # products not synced yet: FH-9002 is missing in Visma.net
     assert first.counts["waiting"] >= 1
@@ -89,6 +107,17 @@ def test_an_order_for_an_unknown_sku_waits_and_goes_through_once_the_item_exists
         ac.run(flow)  # creates FH-9002 in Visma.net
     later = ac.run(ORDERS)
     assert later.counts["created"] >= 1 and later.counts["waiting"] == 0
+
+
+def test_with_the_switch_on_an_order_for_an_unknown_sku_creates_the_item_and_goes_through(ac: Apicenter) -> None:
+    flow = ac.root / "flows" / f"{ORDERS}.yaml"
+    flow.write_text(flow.read_text().replace("create_missing_items: false", "create_missing_items: true"))
+    assert not [i for i in ac.erp("inventory_item") if i.inventoryNumber == "FH-9002"]
+    first = ac.run(ORDERS)  # products not synced: FH-9002 is missing, and is created with its order
+    assert (first.counts["waiting"], first.counts["failed"]) == (0, 0) and first.counts["created"] >= 21
+    items = [i for i in ac.erp("inventory_item") if i.inventoryNumber in ("FH-9001", "FH-9002")]
+    assert [i.inventoryNumber for i in items] == ["FH-9002"]  # the one a paid order has, once
+    assert ac.run(ORDERS).counts["created"] == 0
 
 
 def test_a_company_order_makes_a_company_customer_with_a_contact_person(ac: Apicenter) -> None:
