@@ -254,3 +254,28 @@ def test_a_buyer_is_one_visma_customer_whichever_flow_runs_first(ac: Apicenter, 
         assert ac.run(flow).counts["failed"] == 0, flow
     twice = {email: len(found) for email, found in _customers_by_email(ac).items() if len(found) > 1}
     assert twice == {}
+
+
+def test_characteristics_reach_the_item_as_attributes_and_their_definition_is_made_once(ac: Apicenter) -> None:
+    attributes = [{"name": "Materiale", "visible": True, "variation": False, "options": ["Merinoull"]},
+                  {"name": "Vaskeanvisning", "visible": True, "variation": False, "options": ["30 grader"]}]
+    product = ac.shop.post("/products", json={"name": "Ullsokker", "sku": "FH-7101", "regular_price": "149.00",
+                                              "attributes": attributes}).json()
+    first = ac.run(PRODUCTS[0])
+    assert first.counts["failed"] == 0
+    definitions = [a for a in ac.erp("attribute") if a.attributeID == "MATERIALE"]
+    assert [(a.description, a.controlType) for a in definitions] == [("Materiale", "Text")]  # made once
+
+    def item_attributes() -> list[tuple[str | None, str | None]]:
+        item = next(i for i in ac.erp("inventory_item") if i.inventoryNumber == "FH-7101")
+        return [(a.id, a.value) for a in item.attributes or []]
+
+    assert item_attributes() == [("MATERIALE", "Merinoull")]  # Vaskeanvisning is not a mapped characteristic
+    again = ac.run(PRODUCTS[0])
+    assert (again.counts["created"], again.counts["updated"]) == (0, 0)
+    attributes[0]["options"] = ["Merinoull", "Nylon"]
+    ac.shop.put(f"/products/{product['id']}", json={"attributes": attributes})
+    changed = ac.run(PRODUCTS[0])
+    assert changed.counts["updated"] == 1
+    assert item_attributes() == [("MATERIALE", "Merinoull, Nylon")]
+    assert len([a for a in ac.erp("attribute") if a.attributeID == "MATERIALE"]) == 1

@@ -26,6 +26,7 @@ ROOTS = [
     "InventoryReceiptUpdateDto",
     "InventoryIssueUpdateDto",
     "InventoryAdjustmentUpdateDto",
+    "AttributeUpdateDto",
 ]
 # The derived catalogue says only "array" for lists; the element DTOs, by field.
 ARRAY_ITEMS = {

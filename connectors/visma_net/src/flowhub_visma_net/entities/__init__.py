@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flowhub_visma_net.entities.attributes import Attributes
 from flowhub_visma_net.entities.base import VismaReader, VismaWriter, format_since
 from flowhub_visma_net.entities.catalog import InventoryAttachments, ItemSalesCategoryChecks
 from flowhub_visma_net.entities.customers import Contacts, CustomerClasses, Customers
@@ -36,6 +37,7 @@ ENTITIES = (
     CustomerClasses,
     InventoryItems,
     SalesCategories,
+    Attributes,
     ItemSalesCategoryChecks,
     InventoryAttachments,
     Stock,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flowhub_visma_net.models.attributes import Attribute
 from flowhub_visma_net.models.common import (
     Address,
     Attachment,
@@ -52,6 +53,7 @@ from flowhub_visma_net.models.sales import (
 )
 
 __all__ = [
+    "Attribute",
     "Address",
     "Attachment",
     "AttributeValue",

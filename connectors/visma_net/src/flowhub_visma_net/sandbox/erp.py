@@ -226,6 +226,7 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("vatcategory", "/v1/vatCategory", "vatCategoryId", "VAT category"),
     Resource("vatzone", "/v1/vatZone", "id", "VAT zone", since=None),
     Resource("carrier", "/v1/carrier", "carrierId", "Carrier"),
+    Resource("attribute", "/v1/attribute", "attributeID", "Attribute", "AttributeUpdateDto"),
     Resource(
         "warehouse",
         "/v1/warehouse",

@@ -88,7 +88,13 @@ def _reference(store: Store, seed: Mapping[str, Any]) -> None:
     _put(store, "priceclass", "id", seed.get("price_classes", []))
     _put(store, "customerclass", "id", seed.get("customer_classes", []), stamped=False)
     _put(store, "salescategory", "categoryID", seed.get("sales_categories", []), stamped=False)
-    _put(store, "attribute", "id", seed.get("attributes", []), stamped=False)
+    _put(
+        store,
+        "attribute",
+        "attributeID",
+        [{"attributeID": a["id"], "description": a.get("description"), "controlType": a.get("controlType", "Text"),
+          "internal": False, "details": a.get("details", [])} for a in seed.get("attributes", [])],
+    )
     _put(
         store,
         "itemclass",

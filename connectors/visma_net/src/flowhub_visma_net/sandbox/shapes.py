@@ -141,15 +141,37 @@ def customer(store: Store, record: Record, body: Mapping[str, Any], creating: bo
         raise BusinessError("Customer name cannot be empty.", code="10007")
 
 
-def _attributes(current: list[Record], lines: list[Mapping[str, Any]]) -> list[Record]:
+def _attributes(current: list[Record], lines: list[Mapping[str, Any]], store: Store | None = None) -> list[Record]:
+    """The item's attribute values after ``lines``; with ``store``, each attribute must be defined.
+
+    ✘ Visma.net's answer for an undefined attribute (a 400 IPPException is assumed), and that a
+    Combo attribute takes only the values of its ``details``.
+    """
     merged = {a["id"]: dict(a) for a in current}
     for line in lines:
+        definition = store.table("attribute").get(line["attributeId"]) if store is not None else None
+        if store is not None and definition is None:
+            raise BusinessError(f"'Attribute' cannot be found in the system: '{line['attributeId']}'.", code="10004")
+        allowed = [d.get("valueId") for d in (definition or {}).get("details") or []]
+        if definition and definition.get("controlType") == "Combo" and line.get("attributeValue") not in allowed:
+            raise BusinessError(
+                f"'{line.get('attributeValue')}' is not a value of attribute '{line['attributeId']}'.", code="10004"
+            )
         merged[line["attributeId"]] = {
             "id": line["attributeId"],
             "value": line.get("attributeValue"),
-            "description": line["attributeId"].title(),
+            "description": (definition or {}).get("description") or line["attributeId"].title(),
         }
     return list(merged.values())
+
+
+def attribute(store: Store, record: Record, body: Mapping[str, Any], creating: bool) -> None:
+    """An attribute definition (``AttributeUpdateDto``); ``details`` are the values of a Combo."""
+    for name, value in body.items():
+        record[name] = value
+    record.setdefault("controlType", "Text")
+    record.setdefault("internal", False)
+    record.setdefault("details", [])
 
 
 def contact(store: Store, record: Record, body: Mapping[str, Any], creating: bool) -> None:
@@ -176,7 +198,7 @@ def inventory(store: Store, record: Record, body: Mapping[str, Any], creating: b
         if name == "crossReferences":
             record["crossReferences"] = _cross_references(record.get("crossReferences") or [], value or [])
         elif name == "attributeLines":
-            record["attributes"] = _attributes(record.get("attributes") or [], value or [])
+            record["attributes"] = _attributes(record.get("attributes") or [], value or [], store)
         elif name == "type":
             record["type"] = value
             record["stockItem"] = value not in (
@@ -403,6 +425,7 @@ def _document_line(store: Store, line: Mapping[str, Any], old: Record | None) ->
 APPLY: dict[str, Callable[[Store, Record, Mapping[str, Any], bool], None]] = {
     "customer": customer,
     "contact": contact,
+    "attribute": attribute,
     "inventory": inventory,
     "customersalesprice": sales_price,
     "customerinvoice": invoice,
