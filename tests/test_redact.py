@@ -195,3 +195,30 @@ def test_stored_json_masks_secrets_in_any_string_and_stays_valid_json(value: str
     assert text is not None
     assert json.loads(text) == {"order": {"note": masked, "api_key": MASK, "lines": [{"name": masked}]}}
     assert json.loads(text) == redact_obj({"order": {"note": value, "api_key": "k-123", "lines": [{"name": value}]}})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: BEARER abcdefgh12345678",
+        "Basic dXNlcjpwYXNzd29yZA==",
+        "url?Consumer_Secret=cs_abcdef&x=1",
+        "https://shop/wp-json?OAUTH_SIGNATURE=abcdef",
+        "pay_for_order=true&KEY=wc_order_2FA4uIOCow6IC",
+        '{"note":"token=abcdef123 in a note\\nDigest zyxwvut987654"}',
+    ],
+)
+def test_the_quick_check_never_misses_what_the_exact_patterns_mask(text: str) -> None:
+    from flowhub.redact import might_hold_secret
+
+    assert redact_text(text) != text  # the exact patterns mask something here …
+    assert might_hold_secret(text)  # … so the quick check must send it to them
+    assert might_hold_secret(text.swapcase())
+
+
+def test_text_without_any_auth_word_or_secret_parameter_is_cleared_by_the_quick_check() -> None:
+    from flowhub.redact import might_hold_secret
+
+    text = '{"name":"Ullsokker","sku":"FH-7101","price":"149.00","meta_data":[{"key":"_color","value":"red"}]}'
+    assert not might_hold_secret(text)
+    assert redact_text(text) == text

@@ -158,6 +158,47 @@ requires:
     assert [r["email"] for r in project.rows("customers")] == ["a@x.no", "b@x.no"]
 
 
+def test_a_requirement_s_link_is_read_from_the_state_store_once_per_run(
+    project: Project, run_cli: Callable[..., tuple[int, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowhub.state import StateStore
+
+    project.write("mappings/customer.yaml", """\
+        fields:
+          id: "{{ source.email | lower }}"
+          email: "{{ source.email | lower }}"
+        """)
+    mapping = project.root / "mappings/orders.yaml"
+    mapping.write_text(mapping.read_text().replace("create:\n", "  customer: \"{{ refs.customer }}\"\ncreate:\n"))
+    flow = project.root / "flows/orders.yaml"
+    flow.write_text(flow.read_text() + """\
+requires:
+  - name: customer
+    key: "{{ source.email | lower }}"
+    entity: customers
+    mapping: ../mappings/customer.yaml
+    match: [link, {field: email}]
+""")
+    asked: list[tuple[str, str]] = []
+    real_get_link = StateStore.get_link
+
+    def counting_get_link(self: StateStore, scope: str, source_key: str) -> object:
+        asked.append((scope, source_key))
+        return real_get_link(self, scope, source_key)
+
+    monkeypatch.setattr(StateStore, "get_link", counting_get_link)
+    project.source([order(i, email="a@x.no") for i in range(1, 7)])
+    code, out = run_cli("run", "orders", "--json")
+    assert code == 0, out
+    assert [r["customer"] for r in project.rows()] == ["a@x.no"] * 6
+    assert [key for _scope, key in asked].count("a@x.no") == 1  # six orders, one look-up of the link
+    project.source([order(i, email="a@x.no", status="cancelled", modified="2026-03-01T00:00:00") for i in range(1, 4)])
+    asked.clear()
+    code, out = run_cli("run", "orders", "--json")  # the next run asks the database again, once
+    assert code == 0, out
+    assert [key for _scope, key in asked].count("a@x.no") == 1
+
+
 def test_record_waits_for_a_missing_dependency_and_goes_through_once_it_exists(
     project: Project, run_cli: Callable[..., tuple[int, str]]
 ) -> None:

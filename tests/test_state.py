@@ -486,3 +486,71 @@ def test_a_process_killed_while_writing_leaves_exactly_the_committed_links(
         assert set(store.get_links("scope", expected)) == set(expected)
         # a create cut short leaves its intent behind, for the key right after the last link
         assert {intent.source_key for intent in store.intents("scope")} <= {f"s{links:06d}"}
+
+
+def test_links_written_by_many_threads_at_once_are_all_committed(store: StateStore) -> None:
+    def write(worker: int) -> None:
+        for i in range(50):
+            store.put_intent("orders", f"{worker}-{i}", "")
+            store.put_link("orders", f"{worker}-{i}", f"T{worker}-{i}", "{}")
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.count_links("orders") == 400
+    assert store.intents("orders") == []  # each link cleared its intent in the same transaction
+    assert store.get_link("orders", "7-49").target_key == "T7-49"
+
+
+def test_a_write_that_fails_fails_only_its_own_caller(store: StateStore) -> None:
+    import time
+
+    from flowhub.state.engine import _WRITERS
+    from flowhub.state.writer import GroupCommit
+
+    group = GroupCommit(store._engine)  # a writer of its own, to queue a bad write among good ones
+    errors: list[BaseException] = []
+
+    def good(i: int) -> None:
+        group.commit([(text("INSERT INTO meta (key, value) VALUES (:k, 'x')"), {"k": f"group-{i}"})])
+
+    def failing() -> None:
+        try:
+            group.commit([(text("INSERT INTO no_such_table VALUES (1)"), None)])
+        except Exception as error:
+            errors.append(error)
+
+    lock = _WRITERS[store._engine]
+    with lock:  # hold the writer at its first write while the rest queue up behind it: one group
+        first = threading.Thread(target=good, args=(0,))
+        first.start()
+        while not group._queue.empty():
+            time.sleep(0.01)
+        threads = [threading.Thread(target=good, args=(i,)) for i in range(1, 20)] + [threading.Thread(target=failing)]
+        for thread in threads:
+            thread.start()
+        while group._queue.qsize() < len(threads):
+            time.sleep(0.01)
+    for thread in [first, *threads]:
+        thread.join()
+    group.close()
+    assert len(errors) == 1 and "no_such_table" in str(errors[0])
+    with store.reading() as conn:
+        assert conn.execute(text("SELECT count(*) FROM meta WHERE key LIKE 'group-%'")).scalar() == 20
+
+
+def test_the_writer_thread_ends_when_idle_and_starts_again_on_the_next_write(store: StateStore) -> None:
+    from flowhub.state.writer import GroupCommit
+
+    group = GroupCommit(store._engine, idle_seconds=0.05)
+    group.commit([(text("INSERT INTO meta (key, value) VALUES ('idle-1', 'x')"), None)])
+    writer = group._thread
+    assert writer is not None
+    writer.join(timeout=10)
+    assert not writer.is_alive() and group._thread is None
+    group.commit([(text("INSERT INTO meta (key, value) VALUES ('idle-2', 'x')"), None)])
+    with store.reading() as conn:
+        assert conn.execute(text("SELECT count(*) FROM meta WHERE key LIKE 'idle-%'")).scalar() == 2
+    group.close()

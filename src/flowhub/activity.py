@@ -4,8 +4,10 @@ Every entry is redacted before it is stored (``RedactedJson`` columns run ``reda
 the plain JSON form; the reason goes through ``redact_text``), and ``purge`` deletes entries
 older than the retention period (``FlowhubSettings.activity_retention_days``).
 
-Each ``record`` is its own committed insert: cheap enough in WAL mode (see
-``bench/bench_state.py``), and an entry can never be lost in a buffer when the process dies.
+``record`` is one committed insert; the runner renders each record's entry as the record
+finishes (``entry``, in the worker thread) and stores a settled chunk's entries with one
+``record_many`` inside the chunk's transaction, so the write lock is never held while records
+are turned into redacted JSON. Nothing waits in a buffer outside the database.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, delete, select
 
 from flowhub.redact import redact_text
+from flowhub.state.codec import render
 from flowhub.state.schema import activity
 
 if TYPE_CHECKING:
@@ -50,8 +53,18 @@ class ActivityLog:
     def __init__(self, store: StateStore) -> None:
         self._store = store
 
-    def record(
-        self,
+    def record(self, **fields: Any) -> None:
+        """Store one entry (the fields of `entry`), committed before returning."""
+        self.record_many([self.entry(**fields)])
+
+    def record_many(self, entries: list[dict[str, Any]]) -> None:
+        """Store entries made by `entry` in one statement; joins the caller's batch if any."""
+        if entries:
+            with self._store.transaction() as conn:
+                conn.execute(activity.insert(), entries)
+
+    @staticmethod
+    def entry(
         *,
         run_id: int,
         flow: str,
@@ -64,23 +77,21 @@ class ActivityLog:
         response: Any = None,
         started_at: datetime,
         duration_ms: float,
-    ) -> None:
-        """Store one entry, committed before returning. Models, Decimals and dates are welcome."""
-        values = {
+    ) -> dict[str, Any]:
+        """One entry, redacted and rendered to JSON now. Models, Decimals and dates are welcome."""
+        return {
             "run_id": run_id,
             "flow": flow,
             "source_key": source_key,
             "outcome": outcome,
             "reason": redact_text(reason) if reason else reason,
-            "source": source,
-            "payload": payload,
-            "request": request,
-            "response": response,
+            "source": render(source),
+            "payload": render(payload),
+            "request": render(request),
+            "response": render(response),
             "started_at": started_at,
             "duration_ms": float(duration_ms),
         }
-        with self._store.transaction() as conn:
-            conn.execute(activity.insert(), values)
 
     def flush(self) -> None:
         """Nothing to do: entries are written as they come. Kept so callers need not care."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from flowhub.compare import differing_fields
 from flowhub.fingerprint import changed_fields, fingerprint, jsonable
 from flowhub.prepare import Dependency, PreparedFlow, Rule
 from flowhub.state import StateStore
+from flowhub.state.models import Link
 
 __all__ = ["KeyedLocks", "Pipeline", "Plan"]
 
@@ -45,6 +47,7 @@ class Plan:
     stage: str | None = None
     response: Any = None
     diff: dict[str, Any] | None = None
+    entry: dict[str, Any] | None = None  # the activity log entry, rendered once the record is through
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     t0: float = field(default_factory=time.perf_counter)
 
@@ -111,6 +114,7 @@ class Pipeline:
                          "source": {"connection": flow.source.connection, "entity": flow.source.entity},
                          "target": {"connection": flow.target.connection, "entity": flow.target.entity}}
         self._locks = KeyedLocks()
+        self._dep_links = _LinkMemo()
 
     # -- planning --------------------------------------------------------------------------
     def plan(self, record: BaseModel, *, full: bool) -> Plan:
@@ -296,7 +300,8 @@ class Pipeline:
                 item: Any) -> str | None:
         """The target key of dependency ``dkey``: linked, matched, or created (once)."""
         with self._locks.hold((dep.scope, dkey)):
-            link = self.store.get_link(dep.scope, dkey)
+            link = self._dep_links.get(dep.scope, dkey) or self._dep_links.remember(
+                self.store.get_link(dep.scope, dkey))
             if link is not None and not dep.spec.once and dep.spec.existing == "update" and dep.mapping:
                 self._update_dependency(dep, source, refs, item, dkey, link.target_key, link.payload_hash)
             if link is not None:
@@ -305,9 +310,13 @@ class Pipeline:
             found = self.match(dep.rules, dep.target, source, payload, refs, {"item": item, "key": dkey})
             if found is not None:
                 if not self.dry_run:
-                    self.store.put_link(dep.scope, dkey, found, "{}", once=dep.spec.once)
+                    self._put_dep_link(dep.scope, dkey, found, "{}", once=dep.spec.once)
                 return found
             return self._create_dependency(dep, dkey, payload)
+
+    def _put_dep_link(self, scope: str, dkey: str, target_key: str, payload_hash: str, *, once: bool = False) -> None:
+        self.store.put_link(scope, dkey, target_key, payload_hash, once=once)
+        self._dep_links.remember(Link(scope, dkey, target_key, payload_hash, once, datetime.now(UTC)))
 
     def _create_dependency(self, dep: Dependency, dkey: str, payload: dict[str, Any]) -> str | None:
         name, where = dep.spec.name, f"{dep.target.connector.connection_name}/{dep.target.name}"
@@ -329,7 +338,7 @@ class Pipeline:
         self.store.put_intent(dep.scope, dkey, "")
         created = dep.target.create(model)
         target_key = dep.target.key_of(created)
-        self.store.put_link(dep.scope, dkey, target_key, json.dumps(fingerprint(payload)), once=dep.spec.once)
+        self._put_dep_link(dep.scope, dkey, target_key, json.dumps(fingerprint(payload)), once=dep.spec.once)
         return target_key
 
     def _update_dependency(self, dep: Dependency, source: Mapping[str, Any], refs: dict[str, Any], item: Any,
@@ -343,7 +352,7 @@ class Pipeline:
         dep.target.update(target_key, dep.mapping.validate_payload(changed, dep.target.model,
                                                                     record_id=f"{dep.spec.name} {dkey}"))
         merged = {**(last or {}), **fingerprint(changed)}
-        self.store.put_link(dep.scope, dkey, target_key, json.dumps(merged))
+        self._put_dep_link(dep.scope, dkey, target_key, json.dumps(merged))
 
     def _dep_payload(self, dep: Dependency, source: Mapping[str, Any], refs: dict[str, Any], item: Any,
                      mode: str) -> dict[str, Any]:
@@ -370,6 +379,7 @@ class Pipeline:
             if plan.action == "skip" and plan.target_key and not self.dry_run:
                 if self.store.get_link(scope, plan.key) is None:
                     self.store.put_link(scope, plan.key, plan.target_key, "{}")
+                    self._dep_links.forget(scope, plan.key)
             return
         if self.dry_run:
             plan.outcome = {"create": "created", "update": "updated", "delete": "deleted"}[plan.action]
@@ -407,6 +417,7 @@ class Pipeline:
     def _recreate(self, plan: Plan) -> None:
         """The linked target record is gone (deleted there): forget the link and create it anew."""
         self.store.delete_link(self.p.scope, plan.key)
+        self._dep_links.forget(self.p.scope, plan.key)
         refs = self.resolve_dependencies(plan.source, plan.key, creating=True)
         payload = self.p.mapping.apply(plan.source, mode="create", refs=refs, flow=self.flow_ctx,
                                        record_id=plan.key)
@@ -428,6 +439,7 @@ class Pipeline:
             plan.outcome = "updated"
         plan.response = jsonable(written) if written is not None else None
         self.store.put_link(self.p.scope, plan.key, str(plan.target_key), json.dumps(prints))
+        self._dep_links.forget(self.p.scope, plan.key)  # a requirement of another record may share the scope
 
     def writeback(self, plan: Plan) -> None:
         """Tell the source what happened, when the flow asks for it; a failure fails the record."""
@@ -447,6 +459,41 @@ class Pipeline:
         except Exception as error:
             plan.stage = "writeback"
             plan.fail(error)
+
+
+class _LinkMemo:
+    """The requirement links this run has read or written, so the many orders of one customer
+    or one item ask the database once; bounded, oldest forgotten first.
+
+    Only links that exist are remembered: a missing one is looked up again (another flow or
+    process may have made it meanwhile). Every change this run makes goes through `remember`
+    under the requirement's key lock, so the memo never disagrees with what this run wrote.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._guard = threading.Lock()
+        self._links: OrderedDict[tuple[str, str], Link] = OrderedDict()
+
+    def get(self, scope: str, key: str) -> Link | None:
+        with self._guard:
+            link = self._links.get((scope, key))
+            if link is not None:
+                self._links.move_to_end((scope, key))
+            return link
+
+    def remember(self, link: Link | None) -> Link | None:
+        if link is not None:
+            with self._guard:
+                self._links[(link.scope, link.source_key)] = link
+                self._links.move_to_end((link.scope, link.source_key))
+                if len(self._links) > self._size:
+                    self._links.popitem(last=False)
+        return link
+
+    def forget(self, scope: str, key: str) -> None:
+        with self._guard:
+            self._links.pop((scope, key), None)
 
 
 class KeyedLocks:

@@ -116,10 +116,19 @@ def _param_re() -> re.Pattern[str]:
 _PARAM_RE = _param_re()
 
 # A loose pre-check for `redact_text`'s patterns, safe on JSON text (escapes such as ``\n``
-# hide a word boundary from the exact patterns): no hit means nothing to mask.
-_MAYBE_RE = re.compile(
-    r"(?i)basic|bearer|digest|(?:" + "|".join(map(re.escape, sorted(SECRET_PARAMS, key=len, reverse=True))) + r")="
-)
+# hide a word boundary from the exact patterns): no hit means nothing to mask. Plain substring
+# tests on the case-folded text, which cost a few microseconds where one case-blind regex
+# alternation cost close to a millisecond on a WooCommerce order.
+_AUTH_WORDS = ("basic", "bearer", "digest")
+_PARAM_WORDS = tuple(f"{name}=" for name in SECRET_PARAMS)
+
+
+def _may_match_patterns(text: str) -> bool:
+    """Whether `_AUTH_SCHEME_RE` or `_PARAM_RE` could match ``text`` (False is a promise)."""
+    folded = text.casefold()
+    if "=" in folded and any(word in folded for word in _PARAM_WORDS):
+        return True
+    return any(word in folded for word in _AUTH_WORDS)
 
 
 class _SecretRegistry:
@@ -175,6 +184,8 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     text = _REGISTRY.sub(text)
+    if not _may_match_patterns(text):
+        return text
     text = _AUTH_SCHEME_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     return _PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
 
@@ -185,7 +196,7 @@ def might_hold_secret(text: str) -> bool:
     False is a promise; True only means "look closer" (e.g. the word "basic" in a product
     name). Storing a record checks its JSON once this way instead of every string in it.
     """
-    return _MAYBE_RE.search(text) is not None or _REGISTRY.search(text)
+    return _may_match_patterns(text) or _REGISTRY.search(text)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -160,9 +161,7 @@ class Runner:
 
     def _settle_chunk(self, chunk: list[BaseModel], futures: list[Future[Plan]], *, checkpoint: bool) -> None:
         plans = [f.result() for f in futures]
-        with self.store.batch():
-            for plan in plans:
-                self._settle(plan)
+        self._settle_all(plans)
         if checkpoint:
             self._checkpoint(chunk)
 
@@ -230,9 +229,7 @@ class Runner:
             list(pool.map(self.pipeline.writeback, plans))
         else:  # each record straight through, so no worker waits for the slowest of a phase
             plans = list(pool.map(lambda r: self._through(r, seen, full), records))
-        with self.store.batch():
-            for plan in plans:
-                self._settle(plan)
+        self._settle_all(plans)
 
     def _rechecked_as_is(self, record: BaseModel) -> bool:
         """Re-checked from the waiting queue earlier in this run, and unchanged since."""
@@ -250,6 +247,7 @@ class Runner:
             plan = self._plan(record, seen, full)
             self.pipeline.write(plan)
             self.pipeline.writeback(plan)
+        plan.entry = self._activity_entry(plan)  # here, in parallel, not under the settle's write lock
         return plan
 
     def _safe_key(self, record: BaseModel) -> str:
@@ -314,8 +312,14 @@ class Runner:
             else:
                 self.pipeline.confirm(plan, result.record)
 
-    def _settle(self, plan: Plan) -> None:
-        """Make the record's outcome durable, log it, count it, tell observers."""
+    def _settle_all(self, plans: list[Plan]) -> None:
+        """Settle a chunk's records in one transaction, their activity entries in one insert."""
+        with self.store.batch():
+            entries = [self._settle(plan) for plan in plans]
+            self.activity.record_many([e for e in entries if e is not None])
+
+    def _settle(self, plan: Plan) -> dict[str, Any] | None:
+        """Make the record's outcome durable, count it, tell observers; answer its activity entry."""
         outcome = plan.outcome or "failed"
         self.summary.counts[outcome] += 1
         if self._rechecking and self._rechecked is not None and plan.cursor is not None and plan.source:
@@ -331,20 +335,19 @@ class Runner:
             self.store.mark_done(self.p.name, plan.key, mark, outcome)
         if outcome == "failed" and len(self.summary.failures) < 100:
             self.summary.failures.append({"record": plan.key, "stage": plan.stage, "reason": plan.reason})
-        if plan.action != "seen" and self.mode != "dry-run":
-            self._log_activity(plan, outcome)
         if self.progress:
             self.progress(plan)
         self.plugins.notify_outcome(self.p.name, plan.key, outcome, plan.reason,
                                     {"target_key": plan.target_key, "stage": plan.stage})
+        return plan.entry if plan.entry is not None else self._activity_entry(plan)
 
-    def _log_activity(self, plan: Plan, outcome: str) -> None:
-        import time
-
-        self.activity.record(run_id=self.summary.run_id, flow=self.p.name, source_key=plan.key, outcome=outcome,
-                             reason=plan.reason, source=plan.source, payload=plan.payload, request=None,
-                             response=plan.response, started_at=plan.started,
-                             duration_ms=(time.perf_counter() - plan.t0) * 1000)
+    def _activity_entry(self, plan: Plan) -> dict[str, Any] | None:
+        if plan.action == "seen" or self.mode == "dry-run":
+            return None
+        return self.activity.entry(run_id=self.summary.run_id, flow=self.p.name, source_key=plan.key,
+                                   outcome=plan.outcome or "failed", reason=plan.reason, source=plan.source,
+                                   payload=plan.payload, request=None, response=plan.response,
+                                   started_at=plan.started, duration_ms=(time.perf_counter() - plan.t0) * 1000)
 
     def _remember_plan(self, plan: Plan) -> None:
         from flowhub.fingerprint import jsonable

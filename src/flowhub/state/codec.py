@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from flowhub.redact import MASK, is_secret_field, might_hold_secret, redact_obj
 
-__all__ = ["dumps_redacted", "loads", "to_plain"]
+__all__ = ["Rendered", "dumps_redacted", "loads", "render", "to_plain"]
 
 
 @singledispatch
@@ -74,6 +74,20 @@ def _model(obj: BaseModel) -> Any:
     return to_plain(obj.model_dump(mode="json"))
 
 
+class Rendered(str):
+    """JSON text `render` already redacted: stored as it is, not encoded a second time."""
+
+    __slots__ = ()
+
+
+def render(obj: Any) -> Rendered | None:
+    """`dumps_redacted` ahead of time, e.g. by a worker thread before the write transaction."""
+    if isinstance(obj, Rendered):
+        return obj
+    text = dumps_redacted(obj)
+    return None if text is None else Rendered(text)
+
+
 def dumps_redacted(obj: Any) -> str | None:
     """Compact JSON of ``obj`` with every secret masked; ``None`` stays SQL NULL.
 
@@ -82,6 +96,8 @@ def dumps_redacted(obj: Any) -> str | None:
     """
     if obj is None:
         return None
+    if isinstance(obj, Rendered):
+        return str(obj)
     plain = _plain_masked(obj)
     text = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
     if not might_hold_secret(text):  # the usual case: one scan of the text, not one per string

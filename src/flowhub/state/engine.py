@@ -14,11 +14,18 @@ SQLite settings and why:
   at an earlier, consistent state. The runner is idempotent over such a loss (write intents
   and links), so the fsync per commit that ``FULL`` would cost is not worth paying.
 * ``foreign_keys=ON``: SQLite leaves them off unless asked, per connection.
+* One writer at a time *within the process*, queued on a Python lock before BEGIN IMMEDIATE:
+  SQLite's busy handler waits for a held lock by sleeping (1, 2, 5, 10, … ms), so threads of
+  one process that met on the write lock would sleep far longer than the few hundred
+  microseconds a flowhub write transaction holds it. The busy timeout still covers other
+  processes (a second `flowhub run`, `flowhub serve`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,7 +104,11 @@ def _sqlite_engine(url: URL) -> Engine:
         url, connect_args={"timeout": BUSY_TIMEOUT_S}, pool_size=8, max_overflow=56, pool_timeout=60
     )
     event.listen(engine, "connect", _on_sqlite_connect)
+    _WRITERS[engine] = threading.Lock()
     return engine
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -120,9 +131,13 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     ``begin`` event listener would do the same but makes SQLAlchemy dispatch events on every
     statement, which cost more than the statement itself.
     """
-    with engine.connect() as conn, conn.begin():
-        if conn.dialect.name == "sqlite":
-            _begin_immediate(conn)
+    writer = _WRITERS.get(engine)
+    if writer is None:
+        with engine.connect() as conn, conn.begin():
+            yield conn
+        return
+    with writer, engine.connect() as conn, conn.begin():
+        _begin_immediate(conn)
         yield conn
 
 

@@ -16,6 +16,7 @@ from flowhub.errors import ConfigError
 from flowhub.redact import redact_text
 from flowhub.state import queries
 from flowhub.state.engine import make_engine, read_connection, safe_url, write_transaction
+from flowhub.state.writer import GroupCommit, Statements
 from flowhub.state.migrations import migrate
 from flowhub.state.models import (
     PROBLEM_STATUSES,
@@ -66,6 +67,7 @@ class StateStore:
             raise ConfigError(f"cannot open state database {self.url}: {reason}") from None
         self._sql = queries.Statements(self._engine.dialect.name)
         self._local = threading.local()
+        self._group = GroupCommit(self._engine)
 
     def __repr__(self) -> str:
         return f"StateStore({self.url!r}, schema_version={self.schema_version})"
@@ -77,7 +79,8 @@ class StateStore:
         self.close()
 
     def close(self) -> None:
-        """Return every pooled connection; the store must not be used afterwards."""
+        """Finish queued writes and return every pooled connection; the store must not be used afterwards."""
+        self._group.close()
         self._engine.dispose()
 
     @contextmanager
@@ -206,9 +209,8 @@ class StateStore:
             "once": once,
             "updated_at": _now(),
         }
-        with self.transaction() as conn:
-            conn.execute(self._sql.put_link, values)
-            conn.execute(self._sql.clear_intent, {"scope": scope, "source_key": source_key})
+        self._commit([(self._sql.put_link, values),
+                      (self._sql.clear_intent, {"scope": scope, "source_key": source_key})])
 
     def delete_link(self, scope: str, source_key: str) -> None:
         self._write(self._sql.delete_link, {"scope": scope, "source_key": source_key})
@@ -361,8 +363,16 @@ class StateStore:
             params = {**params, "after_at": last.first_failed_at, "after_key": last.source_key}
 
     def _write(self, statement: Any, values: Mapping[str, Any] | None = None) -> None:
-        with self.transaction() as conn:
-            conn.execute(statement, values)
+        self._commit([(statement, values)])
+
+    def _commit(self, statements: Statements) -> None:
+        """Small writes: inside `batch()` they join it, otherwise the group writer commits them."""
+        joined = getattr(self._local, "conn", None)
+        if joined is None:
+            self._group.commit(statements)
+            return
+        for statement, values in statements:
+            joined.execute(statement, values)
 
     def _all(self, query: Select[Any], params: Mapping[str, Any] | None = None) -> list[Row[Any]]:
         with self.reading() as conn:
