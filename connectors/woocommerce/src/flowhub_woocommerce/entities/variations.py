@@ -9,12 +9,20 @@ Finding by SKU: WooCommerce's ``/products?sku=`` searches products *and* variati
 products controller widens the post type when ``sku`` is given) and answers a variation as a
 product of ``type`` "variation" with its ``parent_id`` (capture 026). One request finds it; a
 second fetches it from its parent as a proper variation.
+
+The parent's own attributes (A10): a variable product's characteristics (material, origin …)
+are attributes of the parent, not of its variations, yet they belong on each variation's item
+in an ERP. Every variation read (and got) carries them in ``parent_attributes``, flowhub's
+addition to the record, taken from the same listing of variable products the reader makes
+anyway; the entity never sends it back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -22,11 +30,53 @@ from pydantic import BaseModel
 from flowhub.connector import ReadQuery, WriteOp, WriteResult
 from flowhub.errors import ConfigError, RejectedError
 from flowhub_woocommerce.client import stable_order
-from flowhub_woocommerce.entities.base import Batches, Deletes, Reads, Updates, body_of, comma_list
+from flowhub_woocommerce.entities.base import (
+    Batches,
+    Deletes,
+    Reads,
+    Updates,
+    body_of,
+    comma_list,
+    exclusive_bound,
+    parse_since,
+)
 from flowhub_woocommerce.entities.products import incremental_params, sort_key
 from flowhub_woocommerce.models import WooVariation
 
-__all__ = ["Variations"]
+__all__ = ["PARENT_ATTRIBUTES", "Variations"]
+
+PARENT_ATTRIBUTES = "parent_attributes"
+"""flowhub's field on a variation: its parent's non-variation attributes (never sent)."""
+
+PARENT_FIELDS = "id,variations,attributes,date_modified_gmt"
+
+
+@dataclass(frozen=True)
+class _Parent:
+    """What a read needs of one variable product: its variations, own attributes and change date."""
+
+    variations: list[int] = field(default_factory=list)
+    attributes: list[dict[str, Any]] = field(default_factory=list)
+    modified: datetime | None = None
+
+    @classmethod
+    def of(cls, item: Mapping[str, Any]) -> _Parent:
+        modified = item.get("date_modified_gmt")
+        return cls(
+            variations=[int(v) for v in item.get("variations") or []],
+            attributes=own_attributes(item),
+            modified=parse_since(modified) if modified else None,
+        )
+
+    def changed_after(self, bound: datetime | None) -> bool:
+        """Modified after ``bound`` (an incremental read's exclusive bound; None: a full read)."""
+        return bound is not None and self.modified is not None and self.modified > bound
+
+
+def own_attributes(product: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A product's attributes that are not used for variations, as WooCommerce lists them."""
+    attributes = product.get("attributes") or []
+    return [dict(a) for a in attributes if isinstance(a, Mapping) and not a.get("variation")]
 
 
 class Variations(Reads, Updates, Deletes, Batches):
@@ -57,41 +107,64 @@ class Variations(Reads, Updates, Deletes, Batches):
         Variations of different parents cannot be merged page by page in cursor order
         without holding a page per parent anyway, so the matching ones are collected
         (parents fetched ``page_concurrency`` at a time) and sorted before they are yielded.
+
+        An incremental read (``since``) asks each parent for its variations modified since,
+        except a parent modified since itself: all of its variations are read. WooCommerce
+        does not touch a variation's date when its parent changes (a parent's save renames
+        its variations by SQL, leaving their dates; capture 036: variations older than their
+        parent), so a changed characteristic of the parent would otherwise never reach its
+        variations (their ``parent_attributes``). A variation's own change touches its parent
+        too (captures 083, 112), so its siblings are re-read with it; the runner passes over
+        those that are unchanged.
         """
         where = dict(query.where)
-        parents = self._parent_ids(where.pop("parent", None))
+        parents = self._parents_of(where.pop("parent", None))
         params = {
             **{k: comma_list(v) for k, v in where.items() if k in self.filters},
             **incremental_params(query, self.settings.lookback_seconds),
         }
+        changed = self._changed_since(query)
         with ThreadPoolExecutor(self.settings.page_concurrency, thread_name_prefix="flowhub-var") as pool:
-            batches = list(pool.map(lambda pid: self._of_parent(pid, params), parents))
+            batches = list(pool.map(lambda item: self._of_parent(*item, params, changed), parents.items()))
         found = [v for batch in batches for v in batch]
         yield from sorted(found, key=sort_key)
 
-    def _of_parent(self, parent_id: int, params: Mapping[str, Any]) -> list[BaseModel]:
+    def _changed_since(self, query: ReadQuery) -> datetime | None:
+        """The bound a parent's date must pass for all its variations to be read (None: full read)."""
+        if query.since is None:
+            return None
+        return parse_since(exclusive_bound(query.since, self.settings.lookback_seconds))
+
+    def _of_parent(
+        self, parent_id: int, parent: _Parent | None, params: Mapping[str, Any], changed: datetime | None
+    ) -> list[BaseModel]:
+        if parent is not None and parent.changed_after(changed):  # all of them: see `read`
+            params = {k: v for k, v in params.items() if k not in ("modified_after", "dates_are_gmt")}
         items = self.client.iter_pages(f"products/{parent_id}/variations", params)
+        extra = {} if parent is None else {PARENT_ATTRIBUTES: parent.attributes}
         return [
-            self._remember(self.parse({**item, "parent_id": item.get("parent_id") or parent_id}))
+            self._remember(self.parse({**item, "parent_id": item.get("parent_id") or parent_id, **extra}))
             for item in items
         ]
 
-    def _parent_ids(self, given: Any) -> list[int]:
-        if given not in (None, ""):
-            values = given if isinstance(given, list | tuple) else str(given).split(",")
-            return [int(str(v).strip()) for v in values if str(v).strip()]
-        return sorted(self._variable_products())
+    def _parents_of(self, given: Any) -> dict[int, _Parent | None]:
+        """The parents to read, id -> what the listing says of them (None: not a listed variable product)."""
+        if given in (None, ""):
+            return dict(sorted(self._variable_products().items()))
+        values = given if isinstance(given, list | tuple) else str(given).split(",")
+        ids = [int(str(v).strip()) for v in values if str(v).strip()]
+        listed = self._variable_products(ids) if ids else {}
+        return {pid: listed.get(pid) for pid in ids}
 
-    def _variable_products(self) -> dict[int, list[int]]:
-        """Variable product id -> its variation ids (one trimmed listing)."""
-        params = {"type": "variable", "_fields": "id,variations", **stable_order(False)}
-        table = {
-            int(p["id"]): [int(v) for v in p.get("variations") or []]
-            for p in self.client.iter_pages("products", params)
-        }
-        for parent, children in table.items():
-            for child in children:
-                self._parents[child] = parent
+    def _variable_products(self, include: Sequence[int] = ()) -> dict[int, _Parent]:
+        """Variable product id -> its variations, own attributes and date (one trimmed listing)."""
+        params = {"type": "variable", "_fields": PARENT_FIELDS, **stable_order(False)}
+        if include:
+            params["include"] = comma_list(sorted(set(include)))
+        table = {int(p["id"]): _Parent.of(p) for p in self.client.iter_pages("products", params)}
+        for parent_id, parent in table.items():
+            for child in parent.variations:
+                self._parents[child] = parent_id
         return table
 
     def _remember(self, record: BaseModel) -> BaseModel:
@@ -123,7 +196,15 @@ class Variations(Reads, Updates, Deletes, Batches):
         except RejectedError:
             return None
         item = self.client.get_or_none(path)
-        return None if item is None else self._remember(self.parse(item))
+        if item is None:
+            return None
+        parent_id = item.get("parent_id") or self.parent_of(int(str(key)))
+        return self._remember(self.parse({**item, **self._parent_extra(int(parent_id))}))
+
+    def _parent_extra(self, parent_id: int) -> dict[str, Any]:
+        """``parent_attributes`` for one variation got alone: one trimmed request for its parent."""
+        parent = self.client.get_or_none(f"products/{parent_id}", {"_fields": "attributes"})
+        return {} if parent is None else {PARENT_ATTRIBUTES: own_attributes(parent)}
 
     # -- finding ---------------------------------------------------------------------------------
     def find(self, field: str, value: Any) -> list[BaseModel]:
@@ -160,6 +241,11 @@ class Variations(Reads, Updates, Deletes, Batches):
             )
         return f"products/{int(parent)}/variations"
 
+    def create_body(self, payload: BaseModel) -> dict[str, Any]:
+        body = super().create_body(payload)
+        body.pop(PARENT_ATTRIBUTES, None)  # flowhub's, not WooCommerce's
+        return body
+
     def create(self, payload: BaseModel) -> BaseModel:
         return self._remember(super().create(payload))
 
@@ -170,6 +256,7 @@ class Variations(Reads, Updates, Deletes, Batches):
     def update_body(self, key: str, payload: BaseModel) -> dict[str, Any]:
         body = super().update_body(key, payload)
         body.pop("parent_id", None)
+        body.pop(PARENT_ATTRIBUTES, None)  # flowhub's, not WooCommerce's
         return body
 
     def write_batch(self, ops: Sequence[WriteOp]) -> list[WriteResult]:

@@ -185,11 +185,22 @@ class WooProduct(_Sellable):
 
 
 class WooVariation(_Sellable):
-    """A variation of a variable product (``/products/{parent_id}/variations``)."""
+    """A variation of a variable product (``/products/{parent_id}/variations``).
+
+    ``parent_attributes`` is flowhub's addition, not in WooCommerce's answer: the reader puts
+    the parent's own attributes there (those not used for variations: material, origin …), so
+    a mapping reaches them and a change of them changes the variation record (A10). It is
+    read-only: the variation entity never sends it.
+    """
 
     image: WooImage | None = None
     gallery_image_ids: list[int] | None = None
     attributes: list[WooVariationAttribute] | None = None
+    parent_attributes: list[WooProductAttribute] | None = Field(
+        default=None,
+        description="flowhub's addition (read-only, never sent): the parent product's attributes "
+        "not used for variations, as the parent lists them",
+    )
 
 
 class WooCategory(WooRecord):
