@@ -214,48 +214,6 @@ def _item_of(line: Any) -> str | None:
     return line.inventory.id if line.inventory is not None else line.inventoryId
 
 
-CUSTOMERS = "woocommerce-customers-to-vismanet"
-
-
-def _customers_by_email(ac: Apicenter) -> dict[str, list[Any]]:
-    found: dict[str, list[Any]] = {}
-    for customer in ac.erp("customer"):
-        email = (customer.mainContact.email or "").lower() if customer.mainContact else ""
-        if email:
-            found.setdefault(email, []).append(customer)
-    return found
-
-
-def test_shop_customers_reach_visma_once_and_a_change_updates_only_the_update_fields(ac: Apicenter) -> None:
-    first = ac.run(CUSTOMERS)
-    shop = [c for c in ac.shop.get("/customers", params={"per_page": 100}).json() if c["role"] == "customer"]
-    assert first.exit_code == 0 and first.counts["created"] + first.counts["updated"] == len(shop)
-    by_email = _customers_by_email(ac)
-    assert all(len(by_email[c["email"].lower()]) == 1 for c in shop)  # each once
-    company = next(c for c in shop if c["billing"]["company"])
-    assert by_email[company["email"].lower()][0].name == company["billing"]["company"]  # A5: a company customer
-    again = ac.run(CUSTOMERS)
-    assert (again.counts["created"], again.counts["updated"], again.counts["failed"]) == (0, 0, 0)
-    person = next(c for c in shop if not c["billing"]["company"])
-    erp_before = by_email[person["email"].lower()][0]
-    ac.shop.put(f"/customers/{person['id']}", json={"billing": {"phone": "+47 400 00 000"}})
-    changed = ac.run(CUSTOMERS)
-    assert (changed.counts["created"], changed.counts["updated"]) == (0, 1)
-    erp_after = _customers_by_email(ac)[person["email"].lower()][0]
-    assert erp_after.mainContact.phone1 == "+47 400 00 000"
-    assert erp_before.customerClass is not None
-    assert erp_after.customerClass == erp_before.customerClass  # a create-only field, kept
-
-
-@pytest.mark.parametrize("first", ["customers", "orders"])
-def test_a_buyer_is_one_visma_customer_whichever_flow_runs_first(ac: Apicenter, first: str) -> None:
-    order_flows = [*PRODUCTS, ORDERS]
-    for flow in ([CUSTOMERS, *order_flows] if first == "customers" else [*order_flows, CUSTOMERS]):
-        assert ac.run(flow).counts["failed"] == 0, flow
-    twice = {email: len(found) for email, found in _customers_by_email(ac).items() if len(found) > 1}
-    assert twice == {}
-
-
 def test_characteristics_reach_the_item_as_attributes_and_their_definition_is_made_once(ac: Apicenter) -> None:
     attributes = [{"name": "Materiale", "visible": True, "variation": False, "options": ["Merinoull"]},
                   {"name": "Vaskeanvisning", "visible": True, "variation": False, "options": ["30 grader"]}]

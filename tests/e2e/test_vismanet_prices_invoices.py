@@ -262,34 +262,3 @@ def _revenue_accounts(invoices: list[Any], orders: dict[str, Any]) -> dict[str, 
         assert len(found) == 1, (invoice.externalReference, found)
         accounts[invoice.externalReference] = str(found.pop())
     return accounts
-
-
-PAYMENTS = "woocommerce-payments-to-vismanet"
-
-
-def test_a_payment_waits_for_its_invoice_then_is_applied_to_it_once(ac: Apicenter) -> None:
-    ac.edit_flow(SALES_ORDERS, enabled=False)
-    ac.edit_flow(INVOICES, enabled=True)
-    ac.edit_flow(PAYMENTS, enabled=True)
-    paid_in_shop = {n: o for n, o in ac.paid_orders().items()
-                    if o["date_paid"] and o["payment_method"] in ("stripe", "vipps", "kco", "klarna")}
-    assert paid_in_shop  # the sandbox shop has card and Vipps orders
-    for flow in PRODUCTS:
-        ac.run(flow)
-    early = ac.run(PAYMENTS)  # no invoices yet: every payment waits for its invoice
-    assert (early.counts["created"], early.counts["waiting"]) == (0, len(paid_in_shop))
-    ac.run(INVOICES)
-    later = ac.run(PAYMENTS)
-    assert (later.counts["created"], later.counts["waiting"], later.counts["failed"]) == (len(paid_in_shop), 0, 0)
-    invoices = {i.externalReference: i for i in ac.erp("customer_invoice")}
-    payments = [p for p in ac.erp("customer_payment") if p.paymentRef in paid_in_shop]
-    assert sorted(p.paymentRef for p in payments) == sorted(paid_in_shop)  # each exactly once
-    for payment in payments:
-        order, invoice = paid_in_shop[payment.paymentRef], invoices[payment.paymentRef]
-        assert float(payment.paymentAmount or 0) == pytest.approx(float(order["total"]))
-        assert [(line.refNbr, float(line.amountPaid or 0)) for line in payment.paymentLines or []] == [
-            (invoice.referenceNumber, pytest.approx(float(order["total"])))]
-        customer = payment.customer if isinstance(payment.customer, str) else getattr(payment.customer, "number", None)
-        assert str(customer) == str(invoice.customerNumber or getattr(invoice.customer, "number", ""))
-    again = ac.run(PAYMENTS)
-    assert (again.counts["created"], again.counts["failed"]) == (0, 0)

@@ -62,6 +62,13 @@ class VismaNetSettings(ConnectionSettings):
         description="Where customer price classes are listed (no public endpoint is documented).",
     )
     create_invoices_with_v2: bool = Field(False, description="POST customer invoices to /v2/customerinvoice.")
+    journal_lookup_days: int = Field(
+        400,
+        ge=0,
+        description="How many days back GL batches (changed within them) are searched when a journal "
+        "batch is found by a line's referenceNumber; 0: all of them. Cover the oldest order a flow "
+        "may still post, or a fresh installation posts such an order again.",
+    )
 
     @field_validator("base_url", "salesorder_base_url", "token_url")
     @classmethod

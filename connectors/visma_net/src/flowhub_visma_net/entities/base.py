@@ -184,17 +184,19 @@ class VismaWriter(VismaReader):
         raise last
 
     def recoverable(self, payload: BaseModel) -> bool:
-        return any(_value_at(payload, f) not in (None, "") for f in self.recover_by)
+        return any(_recovery_values(payload, f) for f in self.recover_by)
 
     def recover(self, payload: BaseModel) -> BaseModel | None:
-        """The record an earlier, unanswered POST of ``payload`` created, if it did."""
+        """The record an earlier, unanswered POST of ``payload`` created, if it did.
+
+        A ``recover_by`` path may lead through a list (``lines.referenceNumber``): each distinct
+        value found there is tried in turn.
+        """
         for field in self.recover_by:
-            value = _value_at(payload, field)
-            if value in (None, ""):
-                continue
-            found = self.find(field, value)
-            if len(found) == 1:
-                return found[0]
+            for value in _recovery_values(payload, field):
+                found = self.find(field, value)
+                if len(found) == 1:
+                    return found[0]
         return None
 
     def update(self, key: str, payload: BaseModel) -> BaseModel:
@@ -224,6 +226,16 @@ def _value_at(record: Any, path: str) -> Any:
         if value is None:
             return None
     return value
+
+
+def _recovery_values(payload: Any, path: str) -> list[Any]:
+    """The distinct non-empty values at ``path`` of a payload (one for a plain field)."""
+    values = [_value_at(payload, path)] if "." not in path else _values_at(payload, path)
+    distinct: list[Any] = []
+    for value in values:
+        if value not in (None, "") and value not in distinct:
+            distinct.append(value)
+    return distinct
 
 
 def _values_at(record: Any, path: str) -> list[Any]:

@@ -310,12 +310,15 @@ def _journal(store: Store, data: Mapping[str, Any]) -> None:
         }
         for i, (account, debit, credit) in enumerate(data["lines"], start=1)
     ]
+    day = store.stamp()[:10]
     record = {
         "batchNumber": store.next_number("journaltransaction", 1, 6),
         "module": "ModuleGL",
         "status": "Released",
         "hold": False,
-        "transactionDate": store.stamp()[:10] + "T00:00:00",
+        "transactionDate": day + "T00:00:00",
+        "financialPeriod": day[:4] + day[5:7],
+        "postPeriod": day[:4] + day[5:7],
         "currencyId": "NOK",
         "description": data["description"],
         "journalTransactionLines": lines,

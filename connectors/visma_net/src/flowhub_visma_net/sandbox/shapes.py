@@ -3,7 +3,7 @@ UpdateDto into what GET answers: ids become references, lines follow their opera
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flowhub_visma_net.sandbox.errors import BusinessError
@@ -378,19 +378,42 @@ def journal(store: Store, record: Record, body: Mapping[str, Any], creating: boo
         else:
             record[name] = value
     lines = record.get("journalTransactionLines") or []
-    debit = round(sum(float(x.get("debitAmountInCurrency") or 0) for x in lines), 2)
-    credit = round(sum(float(x.get("creditAmountInCurrency") or 0) for x in lines), 2)
+    debit = _cents(x.get("debitAmountInCurrency") for x in lines)
+    credit = _cents(x.get("creditAmountInCurrency") for x in lines)
+    period = _period(record.get("transactionDate"))
     record.update(
         {
             "module": record.get("module") or "ModuleGL",
-            "debitTotal": debit,
-            "creditTotal": credit,
-            "debitTotalInCurrency": debit,
-            "creditTotalInCurrency": credit,
+            "financialPeriod": record.get("financialPeriod") or period,
+            "postPeriod": record.get("postPeriod") or record.get("financialPeriod") or period,
+            "debitTotal": debit / 100,
+            "creditTotal": credit / 100,
+            "debitTotalInCurrency": debit / 100,
+            "creditTotalInCurrency": credit / 100,
         }
     )
-    if record.get("status") in (None, "Hold", "Balanced"):
-        record["status"] = "Hold" if record.get("hold") or debit != credit else "Balanced"
+    if record.get("status") not in (None, "Hold", "Balanced"):
+        return
+    if body.get("hold") is False and debit != credit:  # ◐ as Visma.net (Acumatica) refuses it
+        raise BusinessError(
+            f"Batch is out of balance: debit {debit / 100:.2f}, credit {credit / 100:.2f}. "
+            "Balance it or keep it on hold.",
+            code="10031",
+        )
+    record["status"] = "Hold" if record.get("hold") or debit != credit else "Balanced"
+
+
+def _cents(amounts: Iterable[Any]) -> int:
+    """A sum of amounts in whole cents, so that a balance is exact."""
+    return sum(round(float(a or 0) * 100) for a in amounts)
+
+
+def _period(when: Any) -> str | None:
+    """The financial period (``yyyyMM``) of a transaction date: calendar months, as the demo company."""
+    text = str(when or "")
+    if len(text) < 7 or not (text[:4].isdigit() and text[5:7].isdigit()):
+        return None
+    return text[:4] + text[5:7]
 
 
 def inventory_document(store: Store, record: Record, body: Mapping[str, Any], creating: bool) -> None:
