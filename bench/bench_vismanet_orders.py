@@ -78,7 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=4, help="workers (the shipped flows use 4)")
     args = parser.parse_args()
     from flowhub_visma_net.sandbox import SANDBOX as ERP
     from flowhub_woocommerce.sandbox import SANDBOX as SHOP

@@ -109,6 +109,14 @@ async def headers(request: Request) -> Response:
     return JSONResponse(dict(request.headers))
 
 
+async def cookie(request: Request) -> Response:
+    """Set a session cookie when asked; echo the cookies the client sent."""
+    answer = JSONResponse({"sent": dict(request.cookies)})
+    if "set" in request.query_params:
+        answer.set_cookie("session", request.query_params["set"])
+    return answer
+
+
 async def notice(request: Request) -> Response:
     text = (
         "<br />\n<b>Notice</b>: Undefined offset [3] in <b>/var/www/wp-content/x.php</b> "
@@ -137,6 +145,7 @@ APP = Starlette(
         Route("/wp-json/wc/v3/products", create_product, methods=["POST"]),
         Route("/echo-secrets", echo_secrets),
         Route("/headers", headers),
+        Route("/cookie", cookie),
         Route("/notice", notice),
         Route("/html", html),
         Route("/duell-like", duell_like),
@@ -339,6 +348,14 @@ def test_an_absolute_url_on_the_same_host_is_followed(url: str) -> None:
 
 
 # --- bodies ---------------------------------------------------------------------------------
+
+
+def test_a_cookie_an_answer_sets_is_sent_back_and_answers_without_one_keep_it(url: str) -> None:
+    api = client(url)
+    assert api.json(api.get("/cookie"))["sent"] == {}
+    api.get("/cookie", params={"set": "abc"})
+    assert api.json(api.get("/cookie"))["sent"] == {"session": "abc"}
+    assert api.json(api.get("/cookie"))["sent"] == {"session": "abc"}
 
 
 def test_json_after_a_php_notice_is_parsed(url: str) -> None:

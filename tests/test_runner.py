@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 
 from tests.conftest import Project, order
@@ -89,6 +90,32 @@ def test_a_record_that_fails_mapping_is_reported_and_the_others_are_written(
     code, out = run_cli("retry", "orders", "--json")
     assert code == 0, out
     assert _summary(out)["counts"]["created"] == 1
+    assert [r["id"] for r in project.rows()] == [1, 2, 3, 4, 5]
+    code, out = run_cli("retry", "orders", "--json")
+    assert _summary(out)["counts"]["read"] == 0
+
+
+def test_a_link_the_state_store_refuses_fails_its_record_and_a_retry_finds_what_was_written(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    project.source([])
+    run_cli("run", "orders")  # the state database, before its trigger
+    with sqlite3.connect(project.root / ".flowhub" / "state.db") as db:
+        db.execute("CREATE TRIGGER no_link BEFORE INSERT ON links WHEN NEW.source_key = '3' "
+                   "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    project.source([order(i) for i in range(1, 6)])
+    code, out = run_cli("run", "orders", "--json")
+    summary = _summary(out)
+    assert code == 1 and (summary["counts"]["created"], summary["counts"]["failed"]) == (4, 1)
+    failure = summary["failures"][0]
+    assert failure["record"] == "3" and failure["stage"] == "link"
+    assert "its link could not be stored" in failure["reason"] and "disk full" in failure["reason"]
+    assert [r["id"] for r in project.rows()] == [1, 2, 3, 4, 5]  # the target has it all the same
+    with sqlite3.connect(project.root / ".flowhub" / "state.db") as db:
+        db.execute("DROP TRIGGER no_link")
+    code, out = run_cli("retry", "orders", "--json")
+    counts = _summary(out)["counts"]
+    assert code == 0 and (counts["created"], counts["failed"]) == (0, 0), out  # found by the match rule
     assert [r["id"] for r in project.rows()] == [1, 2, 3, 4, 5]
     code, out = run_cli("retry", "orders", "--json")
     assert _summary(out)["counts"]["read"] == 0

@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import closing
 from pathlib import Path
 
@@ -511,32 +512,21 @@ def test_a_write_that_fails_fails_only_its_own_caller(store: StateStore) -> None
     from flowhub.state.writer import GroupCommit
 
     group = GroupCommit(store._engine)  # a writer of its own, to queue a bad write among good ones
-    errors: list[BaseException] = []
 
-    def good(i: int) -> None:
-        group.commit([(text("INSERT INTO meta (key, value) VALUES (:k, 'x')"), {"k": f"group-{i}"})])
+    def good(i: int) -> Future[None]:
+        return group.submit([(text("INSERT INTO meta (key, value) VALUES (:k, 'x')"), {"k": f"group-{i}"})])
 
-    def failing() -> None:
-        try:
-            group.commit([(text("INSERT INTO no_such_table VALUES (1)"), None)])
-        except Exception as error:
-            errors.append(error)
-
-    lock = _WRITERS[store._engine]
-    with lock:  # hold the writer at its first write while the rest queue up behind it: one group
-        first = threading.Thread(target=good, args=(0,))
-        first.start()
+    with _WRITERS[store._engine]:  # the writer waits at its first write while the rest queue up behind it
+        first = good(0)
         while not group._queue.empty():
             time.sleep(0.01)
-        threads = [threading.Thread(target=good, args=(i,)) for i in range(1, 20)] + [threading.Thread(target=failing)]
-        for thread in threads:
-            thread.start()
-        while group._queue.qsize() < len(threads):
-            time.sleep(0.01)
-    for thread in [first, *threads]:
-        thread.join()
+        failing = group.submit([(text("INSERT INTO no_such_table VALUES (1)"), None)])  # next to a good one
+        rest = [good(i) for i in range(1, 20)]
+    for done in [first, *rest]:
+        assert done.result(timeout=30) is None
+    with pytest.raises(Exception, match="no_such_table"):
+        failing.result(timeout=30)
     group.close()
-    assert len(errors) == 1 and "no_such_table" in str(errors[0])
     with store.reading() as conn:
         assert conn.execute(text("SELECT count(*) FROM meta WHERE key LIKE 'group-%'")).scalar() == 20
 

@@ -13,6 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ class Plan:
     response: Any = None
     diff: dict[str, Any] | None = None
     entry: dict[str, Any] | None = None  # the activity log entry, rendered once the record is through
+    storing: Future[None] | None = None  # the link write still in the state store's queue (`finish`)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     t0: float = field(default_factory=time.perf_counter)
 
@@ -438,8 +440,24 @@ class Pipeline:
             prints = {**(plan.last or {}), **fingerprint(plan.payload)}
             plan.outcome = "updated"
         plan.response = jsonable(written) if written is not None else None
-        self.store.put_link(self.p.scope, plan.key, str(plan.target_key), json.dumps(prints))
-        self._dep_links.forget(self.p.scope, plan.key)  # a requirement of another record may share the scope
+        hashed = json.dumps(prints)
+        plan.storing = self.store.put_link(self.p.scope, plan.key, str(plan.target_key), hashed, wait=False)
+        # a requirement of another record may share the scope: it sees the link before it is committed
+        self._dep_links.remember(Link(self.p.scope, plan.key, str(plan.target_key), hashed, False,
+                                      datetime.now(UTC)))
+
+    def finish(self, plan: Plan) -> None:
+        """Wait until the record's link is committed (queued by `confirm`, so the write-back went
+        out meanwhile). A link that could not be stored fails the record; its write intent stays,
+        so the next run finds the target record by the match rules instead of creating it again."""
+        storing, plan.storing = plan.storing, None
+        if storing is None:
+            return
+        try:
+            storing.result()
+        except Exception as error:
+            plan.fail(RecordError(f"{plan.action}d in the target as {plan.target_key}, but its link could "
+                                  f"not be stored: {error}", stage="link"))
 
     def writeback(self, plan: Plan) -> None:
         """Tell the source what happened, when the flow asks for it; a failure fails the record."""

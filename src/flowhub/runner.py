@@ -227,6 +227,8 @@ class Runner:
             plans = list(pool.map(lambda r: self._plan(r, seen, full), records))
             self._write(pool, plans)
             list(pool.map(self.pipeline.writeback, plans))
+            for plan in plans:
+                self.pipeline.finish(plan)
         else:  # each record straight through, so no worker waits for the slowest of a phase
             plans = list(pool.map(lambda r: self._through(r, seen, full), records))
         self._settle_all(plans)
@@ -247,6 +249,7 @@ class Runner:
             plan = self._plan(record, seen, full)
             self.pipeline.write(plan)
             self.pipeline.writeback(plan)
+            self.pipeline.finish(plan)  # the link is committed before the next record of this key starts
         plan.entry = self._activity_entry(plan)  # here, in parallel, not under the settle's write lock
         return plan
 

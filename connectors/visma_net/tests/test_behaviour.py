@@ -108,6 +108,27 @@ def test_sales_order_v3_books_stock_and_patch_needs_the_current_etag(visma: Star
     assert _calls(app, "PATCH", "/api/v3/salesorders/SO/")[-1][2] == 204
 
 
+def test_a_sales_order_is_found_by_its_changed_reference_and_a_taken_number_is_passed_over(
+    visma: Start, connect: Open
+) -> None:
+    app, settings = visma()
+    orders = connect(settings).entity("sales_order")
+
+    def order(reference: str) -> m.SalesOrder:
+        return m.SalesOrder.model_validate({"customer": {"id": "10002"}, "customerRefNo": reference,
+                                            "orderLines": [{"inventoryId": "FH-2003", "quantity": 1}]})
+
+    first = orders.create(order("WOO-7001"))
+    assert [orders.key_of(o) for o in orders.find("customerRefNo", "WOO-7001")] == [orders.key_of(first)]
+    orders.update(orders.key_of(first), m.SalesOrder.model_validate({"customerRefNo": "WOO-7002"}))
+    assert orders.find("customerRefNo", "WOO-7001") == []
+    assert [orders.key_of(o) for o in orders.find("customerRefNo", "WOO-7002")] == [orders.key_of(first)]
+    taken = f"{int(first.id or 0) + 1:06d}"  # put in by hand, as a test poking the store would
+    app.store.table("salesorder", "key").put({"type": "SO", "id": taken, "key": f"SO/{taken}", "status": "Open",
+                                              "customer": {"id": "10002", "name": "x"}, "orderLines": []})
+    assert int(orders.create(order("WOO-7003")).id or 0) == int(taken) + 1
+
+
 def test_stock_moves_only_through_released_documents(visma: Start, connect: Open) -> None:
     _, settings = visma()
     connector = connect(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -198,9 +199,14 @@ class StateStore:
         return queries.link(row) if row else None
 
     def put_link(
-        self, scope: str, source_key: str, target_key: str, payload_hash: str, *, once: bool = False
-    ) -> None:
-        """Store (or move) a link and clear the write intent for it, in one transaction."""
+        self, scope: str, source_key: str, target_key: str, payload_hash: str, *, once: bool = False,
+        wait: bool = True,
+    ) -> Future[None]:
+        """Store (or move) a link and clear the write intent for it, in one transaction.
+
+        ``wait=False`` answers as soon as the write is queued, so a worker can send its next
+        request meanwhile; it must wait on the answer before anything relies on the link.
+        """
         values = {
             "scope": scope,
             "source_key": source_key,
@@ -209,8 +215,8 @@ class StateStore:
             "once": once,
             "updated_at": _now(),
         }
-        self._commit([(self._sql.put_link, values),
-                      (self._sql.clear_intent, {"scope": scope, "source_key": source_key})])
+        return self._commit([(self._sql.put_link, values),
+                             (self._sql.clear_intent, {"scope": scope, "source_key": source_key})], wait=wait)
 
     def delete_link(self, scope: str, source_key: str) -> None:
         self._write(self._sql.delete_link, {"scope": scope, "source_key": source_key})
@@ -365,14 +371,19 @@ class StateStore:
     def _write(self, statement: Any, values: Mapping[str, Any] | None = None) -> None:
         self._commit([(statement, values)])
 
-    def _commit(self, statements: Statements) -> None:
+    def _commit(self, statements: Statements, *, wait: bool = True) -> Future[None]:
         """Small writes: inside `batch()` they join it, otherwise the group writer commits them."""
         joined = getattr(self._local, "conn", None)
         if joined is None:
-            self._group.commit(statements)
-            return
+            pending = self._group.submit(statements)
+            if wait:
+                pending.result()
+            return pending
         for statement, values in statements:
             joined.execute(statement, values)
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
 
     def _all(self, query: Select[Any], params: Mapping[str, Any] | None = None) -> list[Row[Any]]:
         with self.reading() as conn:

@@ -43,13 +43,17 @@ class GroupCommit:
 
     def commit(self, statements: Statements) -> None:
         """Execute ``statements`` in one transaction (with others' queued ones); return once committed."""
+        self.submit(statements).result()
+
+    def submit(self, statements: Statements) -> Future[None]:
+        """Queue ``statements``; the answer is done once they are committed (or failed)."""
         done: Future[None] = Future()
         with self._guard:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="flowhub-state-writer", daemon=True)
                 self._thread.start()
             self._queue.put((statements, done))
-        done.result()
+        return done
 
     def close(self) -> None:
         """Finish what is queued, then stop the thread."""

@@ -66,10 +66,9 @@ class OrderRoutes:
         query, settings = request.query_params, self.store.settings
         expand = bool(query.get("expand"))
         with self.store.lock:
-            rows = list(self.orders)
+            rows = self._odata(query.get("filter"))
             if query.get("customerId"):
                 rows = [o for o in rows if o["customer"]["id"] == query["customerId"]]
-            rows = self._odata(rows, query.get("filter"))
             rows = changed_since(
                 rows, query, "modifiedSince", lambda o: o.get("lastModifiedDateTime"), needs_condition=False
             )
@@ -88,14 +87,20 @@ class OrderRoutes:
             body = [{k: v for k, v in o.items() if k != "metadata"} for o in body]
         return JSONResponse(body)
 
-    def _odata(self, rows: list[Record], expression: str | None) -> list[Record]:
+    def _odata(self, expression: str | None) -> list[Record]:
+        """The orders an OData ``$filter`` of ``field eq 'value'`` terms (joined by ``and``) keeps."""
         if not expression:
-            return rows
+            return list(self.orders)
         terms = _FILTER.findall(expression)
         if not terms:
             raise BusinessError(
                 f"unsupported filter: {expression!r} (this sandbox knows `field eq 'value'`)", status=400
             )
+        field, value = terms[0]
+        if "/" in field:
+            rows = list(self.orders)
+        else:  # a top-level field (externalReference, customerRefNo): through the table's index
+            rows, terms = self.orders.where(field, value.replace("''", "'")), terms[1:]
         for field, value in terms:
             wanted = value.replace("''", "'")
             rows = [o for o in rows if str(_at(o, field.replace("/", "."))) == wanted]
@@ -140,10 +145,9 @@ class OrderRoutes:
         kind = str(body.get("type") or "SO")
         if kind not in _TYPES:
             raise BusinessError(f"unknown order type '{kind}' (known: {', '.join(sorted(_TYPES))})")
-        numbers = [int(o["id"]) for o in self.orders if str(o.get("id", "")).isdigit()]
         order: Record = {
             "type": kind,
-            "id": str(max([*numbers, 0]) + 1).zfill(6),
+            "id": self.orders.next_number("id", width=6),
             "status": "Open",
             "orderLines": [],
         }
@@ -228,6 +232,7 @@ class OrderRoutes:
                 return _problem(400, "Bad Request", error.text)
             order.clear()
             order.update(self.store.touch(changed))
+            self.orders.put(order)  # re-indexed
         return Response(status_code=204, headers=self._etag(order))
 
     # -- v1 reads and actions ----------------------------------------------------------------
@@ -283,7 +288,7 @@ class OrderRoutes:
     async def v1_get(self, request: Request) -> Response:
         number, kind = request.path_params["number"], request.path_params.get("type")
         with self.store.lock:
-            found = [o for o in self.orders if o["id"] == number and (kind is None or o["type"] == kind)]
+            found = [o for o in self.orders.where("id", number) if kind is None or o["type"] == kind]
             if not found:
                 return ipp_exception(404, f"Sales order '{number}' not found.", "10404")
             return JSONResponse(self.v1_render(found[0]), headers=self._etag(found[0]))
@@ -291,7 +296,7 @@ class OrderRoutes:
     async def create_shipment(self, request: Request) -> Response:
         number = request.path_params["number"]
         with self.store.lock:
-            order = next((o for o in self.orders if o["id"] == number), None)
+            order = next(iter(self.orders.where("id", number)), None)
             if order is None or order["status"] not in ("Open", "BackOrder"):
                 raise BusinessError(f"Sales order '{number}' cannot be shipped (not open).", code="10020")
             lines = []
@@ -338,7 +343,7 @@ class OrderRoutes:
     async def cancel(self, request: Request) -> Response:
         number = request.path_params["number"]
         with self.store.lock:
-            order = next((o for o in self.orders if o["id"] == number), None)
+            order = next(iter(self.orders.where("id", number)), None)
             if order is None:
                 return ipp_exception(404, f"Sales order '{number}' not found.", "10404")
             order["status"] = "Cancelled"

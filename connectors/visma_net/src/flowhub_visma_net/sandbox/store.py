@@ -24,24 +24,72 @@ Record = dict[str, Any]
 
 
 class Table:
-    """Records of one resource by key, in insertion (key) order."""
+    """Records of one resource by key, in insertion (key) order.
+
+    `where` looks records up by a top-level field through an index built on first use and kept
+    by `put`, so a look-up by external reference stays cheap with ten thousand orders. A record
+    changed in place must be `put` again to be re-indexed.
+    """
 
     def __init__(self, name: str, key: str) -> None:
         self.name, self.key = name, key
         self.rows: dict[str, Record] = {}
+        self._indexes: dict[str, tuple[dict[str, set[str]], dict[str, str]]] = {}
+        self._last_numbers: dict[str, int] = {}
 
     def get(self, key: Any) -> Record | None:
         return self.rows.get(str(key))
 
     def put(self, record: Record) -> Record:
-        self.rows[str(record[self.key])] = record
+        key = str(record[self.key])
+        self.rows[key] = record
+        for field, (by_value, of_key) in self._indexes.items():
+            _unindex(by_value, of_key, key)
+            _index(by_value, of_key, key, record.get(field))
         return record
+
+    def next_number(self, field: str, *, width: int) -> str:
+        """The number after the highest numeric ``field`` (the ERP's auto-numbering), remembered
+        so that a new record does not scan them all; a number already taken is passed over."""
+        if field not in self._last_numbers:
+            numbers = (int(r[field]) for r in self.rows.values() if str(r.get(field, "")).isdigit())
+            self._last_numbers[field] = max(numbers, default=0)
+        number = self._last_numbers[field] + 1
+        while self.where(field, str(number).zfill(width)):
+            number += 1
+        self._last_numbers[field] = number
+        return str(number).zfill(width)
+
+    def where(self, field: str, value: Any) -> list[Record]:
+        """The records whose ``field`` equals ``value`` (compared as text), in key order."""
+        if field not in self._indexes:
+            by_value: dict[str, set[str]] = {}
+            of_key: dict[str, str] = {}
+            for key, record in self.rows.items():
+                _index(by_value, of_key, key, record.get(field))
+            self._indexes[field] = (by_value, of_key)
+        keys = self._indexes[field][0].get(str(value), set())
+        found = [self.rows[k] for k in keys if str(self.rows[k].get(field)) == str(value)]
+        order = {k: n for n, k in enumerate(self.rows)} if len(found) > 1 else {}
+        return sorted(found, key=lambda r: order.get(str(r[self.key]), 0))
 
     def __iter__(self) -> Iterator[Record]:
         return iter(list(self.rows.values()))
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+def _index(by_value: dict[str, set[str]], of_key: dict[str, str], key: str, value: Any) -> None:
+    if value is not None:
+        by_value.setdefault(str(value), set()).add(key)
+        of_key[key] = str(value)
+
+
+def _unindex(by_value: dict[str, set[str]], of_key: dict[str, str], key: str) -> None:
+    old = of_key.pop(key, None)
+    if old is not None:
+        by_value[old].discard(key)
 
 
 class Store:
