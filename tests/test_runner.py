@@ -159,9 +159,8 @@ def test_disabled_flow_does_nothing(project: Project, run_cli: Callable[..., tup
     assert project.rows() == []
 
 
-def test_dependency_is_created_once_and_linked_from_every_order(
-    project: Project, run_cli: Callable[..., tuple[int, str]]
-) -> None:
+def _require_customer(project: Project) -> None:
+    """The orders flow requires each buyer as a customer row, made once per e-mail."""
     project.write("mappings/customer.yaml", """\
         fields:
           id: "{{ source.email | lower }}"
@@ -178,6 +177,12 @@ requires:
     mapping: ../mappings/customer.yaml
     match: [link, {field: email}]
 """)
+
+
+def test_dependency_is_created_once_and_linked_from_every_order(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    _require_customer(project)
     project.source([order(1, email="a@x.no"), order(2, email="A@x.no"), order(3, email="b@x.no")])
     code, out = run_cli("run", "orders", "--json")
     assert code == 0, out
@@ -190,22 +195,7 @@ def test_a_requirement_s_link_is_read_from_the_state_store_once_per_run(
 ) -> None:
     from flowhub.state import StateStore
 
-    project.write("mappings/customer.yaml", """\
-        fields:
-          id: "{{ source.email | lower }}"
-          email: "{{ source.email | lower }}"
-        """)
-    mapping = project.root / "mappings/orders.yaml"
-    mapping.write_text(mapping.read_text().replace("create:\n", "  customer: \"{{ refs.customer }}\"\ncreate:\n"))
-    flow = project.root / "flows/orders.yaml"
-    flow.write_text(flow.read_text() + """\
-requires:
-  - name: customer
-    key: "{{ source.email | lower }}"
-    entity: customers
-    mapping: ../mappings/customer.yaml
-    match: [link, {field: email}]
-""")
+    _require_customer(project)
     asked: list[tuple[str, str]] = []
     real_get_link = StateStore.get_link
 

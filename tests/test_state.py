@@ -535,12 +535,12 @@ def test_the_writer_thread_ends_when_idle_and_starts_again_on_the_next_write(sto
     from flowhub.state.writer import GroupCommit
 
     group = GroupCommit(store._engine, idle_seconds=0.05)
-    group.commit([(text("INSERT INTO meta (key, value) VALUES ('idle-1', 'x')"), None)])
+    group.submit([(text("INSERT INTO meta (key, value) VALUES ('idle-1', 'x')"), None)]).result()
     writer = group._thread
     assert writer is not None
     writer.join(timeout=10)
     assert not writer.is_alive() and group._thread is None
-    group.commit([(text("INSERT INTO meta (key, value) VALUES ('idle-2', 'x')"), None)])
+    group.submit([(text("INSERT INTO meta (key, value) VALUES ('idle-2', 'x')"), None)]).result()
     with store.reading() as conn:
         assert conn.execute(text("SELECT count(*) FROM meta WHERE key LIKE 'idle-%'")).scalar() == 2
     group.close()

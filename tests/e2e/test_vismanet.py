@@ -3,70 +3,25 @@
 from __future__ import annotations
 
 import copy
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from flowhub.connector import ReadQuery
-from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
-from flowhub.runner import RunSummary
-from flowhub.sandboxes import Faults, serve
-from flowhub.settings import FlowhubSettings
-from flowhub.workspace import Workspace
+from flowhub.sandboxes import Faults
+from tests.e2e.apicenter import Apicenter, apicenter
 
 wc = pytest.importorskip("flowhub_woocommerce.sandbox")
 vn = pytest.importorskip("flowhub_visma_net.sandbox")
-REPO = Path(__file__).resolve().parents[2]
 PRODUCTS = ["woocommerce-products-to-vismanet", "woocommerce-variations-to-vismanet"]
 ORDERS = "woocommerce-orders-to-vismanet"
 
 
-@dataclass
-class Apicenter:
-    root: Path
-    shop: httpx.Client
-    erp_url: str
-
-    def run(self, flow: str) -> RunSummary:
-        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-        try:
-            return ws.run(flow)
-        finally:
-            ws.close()
-
-    def erp(self, entity: str) -> list[Any]:
-        from flowhub_visma_net.connector import VismaNet
-
-        settings = VismaNet.settings_model.model_validate(vn.SANDBOX.connection(self.erp_url))
-        with VismaNet(settings) as erp:
-            return list(erp.entity(entity).read(ReadQuery()))
-
-
-def _apicenter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shop_seed: Any = None,
-               faults: Faults | None = None) -> Iterator[Apicenter]:
-    shutil.copytree(REPO / "flows", tmp_path / "flows", dirs_exist_ok=True)
-    shutil.copytree(REPO / "mappings", tmp_path / "mappings", dirs_exist_ok=True)
-    monkeypatch.setenv("FLOWHUB_DEMO_DIR", str(tmp_path))
-    with serve(wc.create_app(seed=shop_seed, faults=faults)) as shop, serve(vn.create_app(faults=faults)) as erp:
-        settings = wc.SANDBOX.connection(shop.base_url)
-        for key, value in {**sandbox_env("shop", settings),
-                           **sandbox_env("erp", vn.SANDBOX.connection(erp.base_url))}.items():
-            monkeypatch.setenv(key, value)
-        auth = (settings["consumer_key"], settings["consumer_secret"])
-        with httpx.Client(base_url=f"{shop.base_url}/wp-json/wc/v3", auth=auth, timeout=30) as api:
-            yield Apicenter(tmp_path, api, erp.base_url)
-
-
 @pytest.fixture
 def ac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Apicenter]:
-    yield from _apicenter(tmp_path, monkeypatch)
+    with apicenter(tmp_path, monkeypatch) as scene:
+        yield scene
 
 
 def test_products_then_orders_reach_visma_and_a_rerun_creates_nothing(ac: Apicenter) -> None:
@@ -151,7 +106,8 @@ def test_with_a_fifth_of_requests_failing_every_order_arrives_exactly_once(
     seed = wc.generate(orders=300, customers=30, products=40, seed=5)
     faults = Faults(rate=0.2, kinds=["429", "500", "502", "503", "timeout"], retry_after=0.01, timeout_s=0.3,
                     seed=11)
-    for ac in _apicenter(tmp_path, monkeypatch, copy.deepcopy(seed), faults):
+    with apicenter(tmp_path, monkeypatch, shop={"seed": copy.deepcopy(seed), "faults": faults},
+                   erp={"faults": faults}) as ac:
         for _ in range(3):  # what a failure left behind goes through on the next runs
             for flow in [*PRODUCTS, ORDERS]:
                 ac.run(flow)

@@ -9,27 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import yaml
 
-from flowhub.connector import ReadQuery
-from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
 from flowhub.runner import RunSummary
-from flowhub.sandboxes import serve
-from flowhub.settings import FlowhubSettings
-from flowhub.workspace import Workspace
+from tests.e2e.apicenter import Apicenter, apicenter
 
-wc = pytest.importorskip("flowhub_woocommerce.sandbox")
-vn = pytest.importorskip("flowhub_visma_net.sandbox")
-REPO = Path(__file__).resolve().parents[2]
 PRODUCTS = ["woocommerce-products-to-vismanet", "woocommerce-variations-to-vismanet"]
 SALES_ORDERS = "woocommerce-orders-to-vismanet"
 INVOICES = "woocommerce-orders-to-vismanet-invoices"
 CUSTOMERS = "woocommerce-customers-to-vismanet"
 PAYMENTS = "woocommerce-payments-to-vismanet"
-PAID = ("processing", "completed")
 PAID_IN_SHOP = ("stripe", "vipps", "kco", "klarna")  # the payments flow's shipped `paid_in_shop`
 NEW_CUSTOMER = {  # a company registering with a billing e-mail of its own (capture 093)
     "email": "ordre@hyttekos.example.test", "first_name": "Hanne", "last_name": "Lund", "username": "hyttekos",
@@ -40,37 +29,14 @@ NEW_CUSTOMER = {  # a company registering with a billing e-mail of its own (capt
 
 
 @dataclass
-class Apicenter:
-    """The shipped flows copied into a scratch folder, both sandboxes, and ways to look at them."""
-
-    root: Path
-    shop: httpx.Client
-    erp_url: str
-    erp_store: Any  # the Visma.net sandbox's company data (thread-safe; tests may poke it)
-
-    def run(self, flow: str) -> RunSummary:
-        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-        try:
-            return ws.run(flow)
-        finally:
-            ws.close()
-
-    def erp(self, entity: str) -> list[Any]:
-        from flowhub_visma_net.connector import VismaNet
-
-        settings = VismaNet.settings_model.model_validate(vn.SANDBOX.connection(self.erp_url))
-        with VismaNet(settings) as erp:
-            return list(erp.entity(entity).read(ReadQuery()))
+class Accounts(Apicenter):
+    """The scene, and the customers and payments on both sides."""
 
     def switch(self, **enabled: bool) -> None:
         """Switch shipped flows on or off in the scratch copy, as a user edits `enabled:`."""
         names = {"sales_orders": SALES_ORDERS, "invoices": INVOICES, "payments": PAYMENTS}
         for key, on in enabled.items():
-            path = self.root / "flows" / f"{names[key]}.yaml"
-            flow = yaml.safe_load(path.read_text(encoding="utf-8"))
-            flow["enabled"] = on
-            path.write_text(yaml.safe_dump(flow, sort_keys=False), encoding="utf-8")
+            self.edit_flow(names[key], enabled=on)
 
     def customers_by_email(self) -> dict[str, list[str]]:
         """Visma.net customer numbers per e-mail of any of their contacts (a list, to see duplicates)."""
@@ -90,45 +56,15 @@ class Apicenter:
         found = self.shop.get("/customers", params={"per_page": 100, "role": "all"}).json()
         return [c for c in found if c["role"] in ("customer", "subscriber")]
 
-    def paid_orders(self) -> dict[str, dict[str, Any]]:
-        orders: list[dict[str, Any]] = []
-        for page in range(1, 20):
-            batch = self.shop.get("/orders", params={"per_page": 100, "page": page}).json()
-            orders += batch
-            if len(batch) < 100:
-                break
-        return {str(o["number"]): o for o in orders if o["status"] in PAID}
-
     def paid_in_shop(self) -> dict[str, dict[str, Any]]:
         return {n: o for n, o in self.paid_orders().items()
                 if o["date_paid"] and o["payment_method"] in PAID_IN_SHOP}
 
-    def writes(self, since: int = 0) -> list[tuple[str, str]]:
-        """(method, path) of every write Visma.net received after the first ``since`` calls."""
-        with self.erp_store.lock:
-            calls = list(self.erp_store.log[since:])
-        return [(method, path.split("?")[0]) for method, path, _status in calls
-                if method in ("POST", "PUT", "PATCH", "DELETE") and "/connect/" not in path]
-
-    def calls(self) -> int:
-        with self.erp_store.lock:
-            return len(self.erp_store.log)
-
 
 @pytest.fixture
-def ac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Apicenter]:
-    shutil.copytree(REPO / "flows", tmp_path / "flows", dirs_exist_ok=True)
-    shutil.copytree(REPO / "mappings", tmp_path / "mappings", dirs_exist_ok=True)
-    monkeypatch.setenv("FLOWHUB_DEMO_DIR", str(tmp_path))
-    erp_app = vn.create_app()
-    with serve(wc.create_app()) as shop, serve(erp_app) as erp:
-        settings = wc.SANDBOX.connection(shop.base_url)
-        for key, value in {**sandbox_env("shop", settings),
-                           **sandbox_env("erp", vn.SANDBOX.connection(erp.base_url))}.items():
-            monkeypatch.setenv(key, value)
-        auth = (settings["consumer_key"], settings["consumer_secret"])
-        with httpx.Client(base_url=f"{shop.base_url}/wp-json/wc/v3", auth=auth, timeout=30) as api:
-            yield Apicenter(tmp_path, api, erp.base_url, erp_app.store)
+def ac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Accounts]:
+    with apicenter(tmp_path, monkeypatch, Accounts) as scene:
+        yield scene
 
 
 def _written(summary: RunSummary) -> tuple[int, int, int]:
@@ -147,7 +83,7 @@ def _email(customer: dict[str, Any]) -> str:
 
 
 # -- registered customers ("Kundenupdate") -----------------------------------------------------
-def test_shop_customers_are_found_by_e_mail_or_created_once_and_a_rerun_writes_nothing(ac: Apicenter) -> None:
+def test_shop_customers_are_found_by_e_mail_or_created_once_and_a_rerun_writes_nothing(ac: Accounts) -> None:
     shop = ac.shop_customers()
     before = ac.customers_by_email()
     known = [c for c in shop if _email(c) in before]
@@ -170,7 +106,7 @@ def test_shop_customers_are_found_by_e_mail_or_created_once_and_a_rerun_writes_n
     assert ac.writes(mark) == []  # not a single request that changes anything
 
 
-def test_a_customer_new_in_the_shop_is_created_once_by_its_billing_e_mail(ac: Apicenter) -> None:
+def test_a_customer_new_in_the_shop_is_created_once_by_its_billing_e_mail(ac: Accounts) -> None:
     assert ac.run(CUSTOMERS).exit_code == 0
     ac.shop.post("/customers", json=NEW_CUSTOMER).raise_for_status()
     mark = ac.calls()
@@ -186,7 +122,7 @@ def test_a_customer_new_in_the_shop_is_created_once_by_its_billing_e_mail(ac: Ap
     assert len(ac.customers_by_email()["faktura@hyttekos.example.test"]) == 1
 
 
-def test_a_changed_customer_is_updated_only_in_the_fields_kept_up_to_date(ac: Apicenter) -> None:
+def test_a_changed_customer_is_updated_only_in_the_fields_kept_up_to_date(ac: Accounts) -> None:
     assert ac.run(CUSTOMERS).exit_code == 0
     person = next(c for c in ac.shop_customers() if c["email"] == "erik.larsen@example.test")
     number = ac.customers_by_email()[_email(person)][0]
@@ -212,7 +148,7 @@ def test_a_changed_customer_is_updated_only_in_the_fields_kept_up_to_date(ac: Ap
 
 
 @pytest.mark.parametrize("first", ["orders", "customers"])
-def test_the_customer_an_order_made_is_the_one_the_customer_flow_finds(ac: Apicenter, first: str) -> None:
+def test_the_customer_an_order_made_is_the_one_the_customer_flow_finds(ac: Accounts, first: str) -> None:
     shop = {_email(c): c for c in ac.shop_customers()}
     if first == "orders":
         for flow in [*PRODUCTS, SALES_ORDERS]:
@@ -242,12 +178,12 @@ def test_the_customer_an_order_made_is_the_one_the_customer_flow_finds(ac: Apice
 
 
 # -- payments of orders paid in the shop -------------------------------------------------------
-def test_the_payment_flow_is_shipped_switched_off(ac: Apicenter) -> None:
+def test_the_payment_flow_is_shipped_switched_off(ac: Accounts) -> None:
     assert ac.run(PAYMENTS).status == "disabled"
     assert ac.erp("customer_payment") == []
 
 
-def test_a_paid_order_s_payment_is_created_once_and_applied_to_its_invoice(ac: Apicenter) -> None:
+def test_a_paid_order_s_payment_is_created_once_and_applied_to_its_invoice(ac: Accounts) -> None:
     ac.switch(sales_orders=False, invoices=True, payments=True)
     paid = ac.paid_in_shop()
     assert len(paid) >= 5 and {o["payment_method"] for o in paid.values()} >= {"vipps", "klarna"}
@@ -278,7 +214,7 @@ def test_a_paid_order_s_payment_is_created_once_and_applied_to_its_invoice(ac: A
     assert len(ac.erp("customer_payment")) == len(paid)
 
 
-def test_a_payment_waits_until_its_invoice_exists_then_goes_through_once(ac: Apicenter) -> None:
+def test_a_payment_waits_until_its_invoice_exists_then_goes_through_once(ac: Accounts) -> None:
     ac.switch(sales_orders=False, invoices=True, payments=True)
     for flow in [*PRODUCTS, INVOICES, PAYMENTS]:
         assert ac.run(flow).exit_code == 0, flow
@@ -304,7 +240,7 @@ def test_a_payment_waits_until_its_invoice_exists_then_goes_through_once(ac: Api
     assert _written(ac.run(PAYMENTS)) == (0, 0, 0)
 
 
-def test_orders_sent_as_sales_orders_get_no_payment_and_do_not_wait(ac: Apicenter) -> None:
+def test_orders_sent_as_sales_orders_get_no_payment_and_do_not_wait(ac: Accounts) -> None:
     for flow in [*PRODUCTS, SALES_ORDERS]:
         assert ac.run(flow).exit_code == 0, flow
     ac.switch(sales_orders=False, invoices=True, payments=True)  # the switch to invoices, later
@@ -315,7 +251,7 @@ def test_orders_sent_as_sales_orders_get_no_payment_and_do_not_wait(ac: Apicente
     assert ac.erp("customer_payment") == []
 
 
-def test_organisation_and_vat_numbers_from_the_checkout_s_custom_fields_reach_the_customer(ac: Apicenter) -> None:
+def test_organisation_and_vat_numbers_from_the_checkout_s_custom_fields_reach_the_customer(ac: Accounts) -> None:
     meta = [{"key": "org_number", "value": "923 456 789"}, {"key": "billing_vat_number", "value": "no923456789mva"}]
     ac.shop.post("/customers", json={**NEW_CUSTOMER, "meta_data": meta}).raise_for_status()
     assert ac.run(CUSTOMERS).exit_code == 0

@@ -6,27 +6,20 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import yaml
 
-from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
-from flowhub.runner import RunSummary
-from flowhub.sandboxes import FaultInjection, Faults, serve
 from flowhub.errors import ConfigError
-from flowhub.settings import FlowhubSettings
-from flowhub.workspace import Workspace
+from flowhub.runner import RunSummary
+from flowhub.sandboxes import FaultInjection, Faults
 from flowhub.yamlfile import load_yaml
+from tests.e2e.apicenter import REPO, Apicenter, apicenter
 
-wc = pytest.importorskip("flowhub_woocommerce.sandbox")
-vn = pytest.importorskip("flowhub_visma_net.sandbox")
-REPO = Path(__file__).resolve().parents[2]
 FLOW = "woocommerce-orders-to-vismanet-journal"
 MAPPING = REPO / "mappings" / "woocommerce-order-to-vismanet-journal-transaction.yaml"
 JOURNAL = "/v2/journaltransaction"
@@ -34,31 +27,15 @@ CENT = Decimal("0.01")
 
 
 @dataclass
-class Ledger:
-    """The shipped flows copied into a scratch folder (the journal flow on), both sandboxes."""
+class Ledger(Apicenter):
+    """The scene with the journal flow switched on, and the batches it booked."""
 
-    root: Path
-    shop: httpx.Client
-    erp_store: Any  # the Visma.net sandbox's company data (thread-safe)
-
-    def run(self) -> RunSummary:
-        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-        try:
-            return ws.run(FLOW)
-        finally:
-            ws.close()
+    def run(self, flow: str = FLOW) -> RunSummary:
+        return super().run(flow)
 
     def paid_orders(self) -> dict[str, dict[str, Any]]:
         """The orders the flow must book: paid statuses with a payment date."""
-        orders: list[dict[str, Any]] = []
-        for page in range(1, 20):
-            batch = self.shop.get("/orders", params={"per_page": 100, "page": page}).json()
-            orders += batch
-            if len(batch) < 100:
-                break
-        return {str(o["number"]): o for o in orders
-                if o["status"] in ("processing", "completed") and o["date_paid"]}
+        return {n: o for n, o in super().paid_orders().items() if o["date_paid"]}
 
     def batches(self) -> list[dict[str, Any]]:
         batches = self.erp_store.snapshot("journaltransaction")
@@ -74,11 +51,6 @@ class Ledger:
     def posts(self) -> int:
         with self.erp_store.lock:
             return sum(1 for method, path, _ in self.erp_store.log if method == "POST" and path == JOURNAL)
-
-    def writes(self) -> list[tuple[str, str]]:
-        with self.erp_store.lock:
-            return [(method, path) for method, path, _ in self.erp_store.log
-                    if method in ("POST", "PUT", "PATCH", "DELETE") and "/connect/" not in path]
 
 
 class _LoseAnswers:
@@ -97,29 +69,18 @@ class _LoseAnswers:
         await self.app(scope, receive, send)
 
 
+@contextmanager
 def _open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
           wrap: Callable[[Any], Any] = lambda app: app) -> Iterator[Ledger]:
-    shutil.copytree(REPO / "flows", tmp_path / "flows", dirs_exist_ok=True)
-    shutil.copytree(REPO / "mappings", tmp_path / "mappings", dirs_exist_ok=True)
-    path = tmp_path / "flows" / f"{FLOW}.yaml"
-    flow = yaml.safe_load(path.read_text(encoding="utf-8"))
-    flow["enabled"] = True  # shipped off (an alternative to the order flows); a user switches it on
-    path.write_text(yaml.safe_dump(flow, sort_keys=False), encoding="utf-8")
-    monkeypatch.setenv("FLOWHUB_DEMO_DIR", str(tmp_path))
-    erp_app = vn.create_app()
-    with serve(wc.create_app()) as shop, serve(wrap(erp_app)) as erp:
-        settings = wc.SANDBOX.connection(shop.base_url)
-        for key, value in {**sandbox_env("shop", settings),
-                           **sandbox_env("erp", vn.SANDBOX.connection(erp.base_url))}.items():
-            monkeypatch.setenv(key, value)
-        auth = (settings["consumer_key"], settings["consumer_secret"])
-        with httpx.Client(base_url=f"{shop.base_url}/wp-json/wc/v3", auth=auth, timeout=30) as api:
-            yield Ledger(tmp_path, api, erp_app.store)
+    with apicenter(tmp_path, monkeypatch, Ledger, wrap_erp=wrap) as ledger:
+        ledger.edit_flow(FLOW, enabled=True)  # shipped off (an alternative to the order flows); a user switches it on
+        yield ledger
 
 
 @pytest.fixture
 def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
-    yield from _open(tmp_path, monkeypatch)
+    with _open(tmp_path, monkeypatch) as scene:
+        yield scene
 
 
 def _shipped(path: Path) -> dict[str, Any]:
@@ -217,7 +178,7 @@ def test_a_post_whose_answer_is_lost_is_not_posted_twice(
         lossy.append(_LoseAnswers(app, {1, 4, 5}))
         return lossy[0]
 
-    for ledger in _open(tmp_path, monkeypatch, wrap):
+    with _open(tmp_path, monkeypatch, wrap) as ledger:
         summary = ledger.run()
         assert summary.exit_code == 0, summary.failures[:3]  # each lost answer was looked up in the run
         assert lossy[0].faulted.stats()["by_kind"] == {"drop_after": 3}

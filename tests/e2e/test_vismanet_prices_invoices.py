@@ -9,65 +9,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import yaml
 
-from flowhub.connector import ReadQuery
-from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
 from flowhub.runner import RunSummary
-from flowhub.sandboxes import serve
-from flowhub.settings import FlowhubSettings
-from flowhub.workspace import Workspace
+from tests.e2e.apicenter import Apicenter, apicenter
 
-wc = pytest.importorskip("flowhub_woocommerce.sandbox")
-vn = pytest.importorskip("flowhub_visma_net.sandbox")
-REPO = Path(__file__).resolve().parents[2]
 PRODUCTS = ["woocommerce-products-to-vismanet", "woocommerce-variations-to-vismanet"]
 SALES_ORDERS = "woocommerce-orders-to-vismanet"
 INVOICES = "woocommerce-orders-to-vismanet-invoices"
 PRICES = "woocommerce-prices-to-vismanet"
 GROSSIST = "woocommerce-grossist-prices-to-vismanet"  # a copy of PRICES for another price class
 WHOLESALE = "wholesale_customer_wholesale_price"
-PAID = ("processing", "completed")
 
 
 @dataclass
-class Apicenter:
-    """The shipped flows copied into a scratch folder, both sandboxes, and ways to look at them."""
-
-    root: Path
-    shop: httpx.Client
-    erp_url: str
-    erp_store: Any  # the Visma.net sandbox's company data (thread-safe; tests may poke it)
-
-    def run(self, flow: str) -> RunSummary:
-        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-        try:
-            return ws.run(flow)
-        finally:
-            ws.close()
-
-    def erp(self, entity: str) -> list[Any]:
-        from flowhub_visma_net.connector import VismaNet
-
-        settings = VismaNet.settings_model.model_validate(vn.SANDBOX.connection(self.erp_url))
-        with VismaNet(settings) as erp:
-            return list(erp.entity(entity).read(ReadQuery()))
-
-    def edit_flow(self, name: str, new_name: str | None = None, **changes: Any) -> None:
-        """Change a flow's top-level keys (and `settings`) as a user would, in the scratch copy."""
-        path = self.root / "flows" / f"{name}.yaml"
-        flow = yaml.safe_load(path.read_text(encoding="utf-8"))
-        settings = changes.pop("settings", {})
-        flow.update(changes)
-        flow["settings"] = {**flow.get("settings", {}), **settings}
-        target = path if new_name is None else path.with_name(f"{new_name}.yaml")
-        if new_name is not None:
-            flow["name"] = new_name
-        target.write_text(yaml.safe_dump(flow, sort_keys=False), encoding="utf-8")
+class Prices(Apicenter):
+    """The scene, and the wholesale prices of the shop and of Visma.net's price classes."""
 
     def set_meta(self, product_id: int, key: str, value: str) -> None:
         """A role price as Wholesale Suite stores it: an entry of the product's meta_data."""
@@ -82,30 +39,11 @@ class Apicenter:
                 found.setdefault(price.inventoryId, []).append(price)
         return found
 
-    def paid_orders(self) -> dict[str, dict[str, Any]]:
-        orders: list[dict[str, Any]] = []
-        for page in range(1, 20):
-            batch = self.shop.get("/orders", params={"per_page": 100, "page": page}).json()
-            orders += batch
-            if len(batch) < 100:
-                break
-        return {str(o["number"]): o for o in orders if o["status"] in PAID}
-
 
 @pytest.fixture
-def ac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Apicenter]:
-    shutil.copytree(REPO / "flows", tmp_path / "flows", dirs_exist_ok=True)
-    shutil.copytree(REPO / "mappings", tmp_path / "mappings", dirs_exist_ok=True)
-    monkeypatch.setenv("FLOWHUB_DEMO_DIR", str(tmp_path))
-    erp_app = vn.create_app()
-    with serve(wc.create_app()) as shop, serve(erp_app) as erp:
-        settings = wc.SANDBOX.connection(shop.base_url)
-        for key, value in {**sandbox_env("shop", settings),
-                           **sandbox_env("erp", vn.SANDBOX.connection(erp.base_url))}.items():
-            monkeypatch.setenv(key, value)
-        auth = (settings["consumer_key"], settings["consumer_secret"])
-        with httpx.Client(base_url=f"{shop.base_url}/wp-json/wc/v3", auth=auth, timeout=30) as api:
-            yield Apicenter(tmp_path, api, erp.base_url, erp_app.store)
+def ac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Prices]:
+    with apicenter(tmp_path, monkeypatch, Prices) as scene:
+        yield scene
 
 
 def _nothing_written(summary: RunSummary) -> tuple[int, int, int]:
@@ -113,13 +51,13 @@ def _nothing_written(summary: RunSummary) -> tuple[int, int, int]:
 
 
 # -- A6: orders as invoices --------------------------------------------------------------------
-def test_the_invoice_flow_is_shipped_switched_off(ac: Apicenter) -> None:
+def test_the_invoice_flow_is_shipped_switched_off(ac: Prices) -> None:
     summary = ac.run(INVOICES)
     assert summary.status == "disabled"
     assert ac.erp("customer_invoice") == []
 
 
-def test_switched_on_paid_orders_arrive_as_invoices_once_and_a_rerun_creates_nothing(ac: Apicenter) -> None:
+def test_switched_on_paid_orders_arrive_as_invoices_once_and_a_rerun_creates_nothing(ac: Prices) -> None:
     ac.edit_flow(SALES_ORDERS, enabled=False)  # the switch: invoices instead of sales orders
     ac.edit_flow(INVOICES, enabled=True)
     orders_before = len(ac.erp("sales_order"))
@@ -145,7 +83,7 @@ def test_switched_on_paid_orders_arrive_as_invoices_once_and_a_rerun_creates_not
     assert len(ac.erp("customer_invoice")) == len(invoices)
 
 
-def test_each_invoice_goes_to_the_customer_found_or_made_by_the_buyer_s_e_mail(ac: Apicenter) -> None:
+def test_each_invoice_goes_to_the_customer_found_or_made_by_the_buyer_s_e_mail(ac: Prices) -> None:
     ac.edit_flow(INVOICES, enabled=True)
     for flow in [*PRODUCTS, INVOICES]:
         ac.run(flow)
@@ -161,7 +99,7 @@ def test_each_invoice_goes_to_the_customer_found_or_made_by_the_buyer_s_e_mail(a
         assert str(orders[invoice.externalReference]["billing"]["email"]).lower() in emails
 
 
-def test_orders_that_are_sales_orders_in_visma_are_not_invoiced_even_without_id_links(ac: Apicenter) -> None:
+def test_orders_that_are_sales_orders_in_visma_are_not_invoiced_even_without_id_links(ac: Prices) -> None:
     for flow in [*PRODUCTS, SALES_ORDERS]:
         assert ac.run(flow).exit_code == 0
     shutil.rmtree(ac.root / ".flowhub")  # a new installation: the sales-order flow's links are gone
@@ -173,7 +111,7 @@ def test_orders_that_are_sales_orders_in_visma_are_not_invoiced_even_without_id_
     assert ac.erp("customer_invoice") == []
 
 
-def test_switching_over_from_sales_orders_invoices_only_orders_not_sent_before(ac: Apicenter) -> None:
+def test_switching_over_from_sales_orders_invoices_only_orders_not_sent_before(ac: Prices) -> None:
     for flow in [*PRODUCTS, SALES_ORDERS]:
         assert ac.run(flow).exit_code == 0
     sent = {o.customerRefNo for o in ac.erp("sales_order") if o.customerRefNo}
@@ -198,7 +136,7 @@ def test_switching_over_from_sales_orders_invoices_only_orders_not_sent_before(a
 
 
 # -- A3: wholesale prices as price-class prices ------------------------------------------------
-def test_a_wholesale_price_becomes_the_class_price_once_and_a_rerun_creates_nothing(ac: Apicenter) -> None:
+def test_a_wholesale_price_becomes_the_class_price_once_and_a_rerun_creates_nothing(ac: Prices) -> None:
     seeded = ac.class_prices("FORHANDLER")
     assert len(seeded["FH-2001"]) == 1 and "FH-3001" not in seeded
     ac.set_meta(26, WHOLESALE, "149.00")  # FH-2001: has a FORHANDLER price already
@@ -218,7 +156,7 @@ def test_a_wholesale_price_becomes_the_class_price_once_and_a_rerun_creates_noth
     assert [float(p.price) for p in ac.class_prices("FORHANDLER")["FH-3001"]] == [360.0]
 
 
-def test_no_price_while_the_item_is_missing_and_it_follows_once_the_item_exists(ac: Apicenter) -> None:
+def test_no_price_while_the_item_is_missing_and_it_follows_once_the_item_exists(ac: Prices) -> None:
     ac.set_meta(47, WHOLESALE, "40")  # FH-9002: in the shop, not yet in Visma.net
     first = ac.run(PRICES)
     assert (first.counts["waiting"], first.counts["created"], first.exit_code) == (1, 0, 0)
@@ -233,7 +171,7 @@ def test_no_price_while_the_item_is_missing_and_it_follows_once_the_item_exists(
     assert _nothing_written(ac.run(PRICES)) == (0, 0, 0)
 
 
-def test_no_price_while_the_price_class_is_missing_and_it_follows_once_it_exists(ac: Apicenter) -> None:
+def test_no_price_while_the_price_class_is_missing_and_it_follows_once_it_exists(ac: Prices) -> None:
     ac.edit_flow(PRICES, GROSSIST,  # one flow per price class: a copy with the role's key and the class
                  settings={"price_meta_key": "wholesale_grossist_wholesale_price", "price_class": "GROSSIST"})
     ac.set_meta(31, "wholesale_grossist_wholesale_price", "450")

@@ -3,27 +3,17 @@ between the WooCommerce and Visma.net sandboxes on loopback, with the shipped fl
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from flowhub.connector import ReadQuery
-from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
 from flowhub.runner import RunSummary
-from flowhub.sandboxes import serve
-from flowhub.settings import FlowhubSettings
-from flowhub.workspace import Workspace
+from tests.e2e.apicenter import Apicenter, apicenter
 
-wc = pytest.importorskip("flowhub_woocommerce.sandbox")
-vn = pytest.importorskip("flowhub_visma_net.sandbox")
-REPO = Path(__file__).resolve().parents[2]
 PRODUCTS = ["woocommerce-products-to-vismanet", "woocommerce-variations-to-vismanet"]
 DEFINITIONS = ("MATERIALE", "STORRELSE", "FARGE")  # the flows' shipped `characteristics` ids
 SKUS = ("FH-7201-S", "FH-7201-M")
@@ -41,30 +31,14 @@ class ShopClock:
 
 
 @dataclass
-class Apicenter:
-    root: Path
-    shop: httpx.Client
-    erp_url: str
-    clock: ShopClock
+class Characteristics(Apicenter):
+    """The scene with the shop's clock at hand, and the variation items' attributes."""
 
-    def run(self, flow: str) -> RunSummary:
-        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-        try:
-            return ws.run(flow)
-        finally:
-            ws.close()
+    clock: ShopClock = field(default_factory=ShopClock)
 
     def run_products(self) -> list[RunSummary]:
         """The products flow, then the variations flow (its `after:`)."""
         return [self.run(flow) for flow in PRODUCTS]
-
-    def erp(self, entity: str) -> list[Any]:
-        from flowhub_visma_net.connector import VismaNet
-
-        settings = VismaNet.settings_model.model_validate(vn.SANDBOX.connection(self.erp_url))
-        with VismaNet(settings) as erp:
-            return list(erp.entity(entity).read(ReadQuery()))
 
     def item_attributes(self) -> dict[str, list[tuple[str | None, str | None]]]:
         """The Visma.net attribute values of the test product's variation items, by SKU."""
@@ -76,19 +50,10 @@ class Apicenter:
 
 
 @pytest.fixture
-def ac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Apicenter]:
-    shutil.copytree(REPO / "flows", tmp_path / "flows", dirs_exist_ok=True)
-    shutil.copytree(REPO / "mappings", tmp_path / "mappings", dirs_exist_ok=True)
-    monkeypatch.setenv("FLOWHUB_DEMO_DIR", str(tmp_path))
+def ac(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Characteristics]:
     clock = ShopClock()
-    with serve(wc.create_app(now=clock)) as shop, serve(vn.create_app()) as erp:
-        settings = wc.SANDBOX.connection(shop.base_url)
-        for key, value in {**sandbox_env("shop", settings),
-                           **sandbox_env("erp", vn.SANDBOX.connection(erp.base_url))}.items():
-            monkeypatch.setenv(key, value)
-        auth = (settings["consumer_key"], settings["consumer_secret"])
-        with httpx.Client(base_url=f"{shop.base_url}/wp-json/wc/v3", auth=auth, timeout=30) as api:
-            yield Apicenter(tmp_path, api, erp.base_url, clock)
+    with apicenter(tmp_path, monkeypatch, Characteristics, shop={"now": clock}, clock=clock) as scene:
+        yield scene
 
 
 def _attributes(material: list[str]) -> list[dict[str, Any]]:
@@ -99,7 +64,7 @@ def _attributes(material: list[str]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def jacket(ac: Apicenter) -> dict[str, Any]:
+def jacket(ac: Characteristics) -> dict[str, Any]:
     """A variable product with a characteristic of its own and two variations by size."""
     product = ac.shop.post("/products", json={"name": "Regnjakke Fjell", "type": "variable", "sku": "FH-7201",
                                               "attributes": _attributes(["Polyester"])}).json()
@@ -112,7 +77,7 @@ def jacket(ac: Apicenter) -> dict[str, Any]:
 
 
 def test_variation_items_carry_the_parents_characteristics_and_their_own_mapped_attributes(
-        ac: Apicenter, jacket: dict[str, Any]) -> None:
+        ac: Characteristics, jacket: dict[str, Any]) -> None:
     assert all(run.counts["failed"] == 0 for run in ac.run_products())
     assert ac.item_attributes() == {  # Vaskeanvisning is no mapped characteristic
         "FH-7201-S": [("MATERIALE", "Polyester"), ("STORRELSE", "S")],
@@ -121,7 +86,7 @@ def test_variation_items_carry_the_parents_characteristics_and_their_own_mapped_
     assert ac.definitions() == sorted(DEFINITIONS)  # each made once, whichever flow met it first
 
 
-def test_a_rerun_of_the_products_and_variations_flows_writes_nothing(ac: Apicenter, jacket: dict[str, Any]) -> None:
+def test_a_rerun_of_the_products_and_variations_flows_writes_nothing(ac: Characteristics, jacket: dict[str, Any]) -> None:
     ac.run_products()
     for flow, again in zip(PRODUCTS, ac.run_products(), strict=True):
         assert (again.counts["created"], again.counts["updated"], again.counts["failed"]) == (0, 0, 0), flow
@@ -129,7 +94,7 @@ def test_a_rerun_of_the_products_and_variations_flows_writes_nothing(ac: Apicent
 
 
 def test_a_changed_characteristic_of_the_parent_reaches_its_variations_items(
-        ac: Apicenter, jacket: dict[str, Any]) -> None:
+        ac: Characteristics, jacket: dict[str, Any]) -> None:
     """Even when the variations are older than the variations flow's look-back: their dates stay."""
     ac.run_products()
     ac.clock.ahead += PAST_LOOKBACK

@@ -1,12 +1,13 @@
 """Group commit: the small writes of many worker threads, committed together by one thread.
 
 Every record costs a few tiny writes (a write intent before the create, the id link after
-it), each of which must be committed before the worker goes on. Committed one by one, the
+it), each of which must be committed before anything relies on it. Committed one by one, the
 workers queue for the database's single write lock, and a thread holding it gives up the GIL
 at every SQLite call and waits to get it back, so the others wait on a waiter. Here a worker
-hands its statements to the one writer thread and blocks until they are committed; the writer
-commits whatever has queued up meanwhile in one transaction. Durability is unchanged: nobody
-returns before their statements are committed.
+hands its statements to the one writer thread and gets a future that is done once they are
+committed; the writer commits whatever has queued up meanwhile in one transaction. Durability
+is unchanged: every write is waited for before anything relies on it (the store waits at once;
+a record's link is waited for by the pipeline before the record is settled).
 
 A group that fails is written again one submission at a time, so one bad write fails only its
 own caller. The thread ends after a few idle seconds and starts again on the next write, so a
@@ -41,12 +42,9 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
 
-    def commit(self, statements: Statements) -> None:
-        """Execute ``statements`` in one transaction (with others' queued ones); return once committed."""
-        self.submit(statements).result()
-
     def submit(self, statements: Statements) -> Future[None]:
-        """Queue ``statements``; the answer is done once they are committed (or failed)."""
+        """Queue ``statements`` to be committed in one transaction with others' queued ones; the
+        answer is done once they are committed (or failed)."""
         done: Future[None] = Future()
         with self._guard:
             if self._thread is None:
@@ -69,7 +67,7 @@ class GroupCommit:
             try:
                 first = self._queue.get(timeout=self._idle)
             except queue.Empty:
-                with self._guard:  # commit() queues under the guard: empty here means nobody waits
+                with self._guard:  # submit() queues under the guard: empty here means nobody waits
                     if self._queue.empty():
                         if self._thread is threading.current_thread():
                             self._thread = None
