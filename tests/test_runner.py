@@ -121,6 +121,36 @@ def test_a_link_the_state_store_refuses_fails_its_record_and_a_retry_finds_what_
     assert _summary(out)["counts"]["read"] == 0
 
 
+def test_a_create_goes_out_only_once_its_write_intent_is_committed_and_a_found_record_keeps_none(
+    project: Project, run_cli: Callable[..., tuple[int, str]]
+) -> None:
+    # The intent is queued while the match rules look. To see that it is committed before the
+    # row is written, the sql target shares the state database and a trigger of its own refuses
+    # a row whose intent it cannot see (another connection sees only what was committed).
+    state = project.root / ".flowhub" / "state.db"
+    connections = project.root / "connections.yaml"
+    connections.write_text(connections.read_text().replace(f"sqlite:///{project.db}", f"sqlite:///{state}"))
+    project.source([order(1)])
+    assert run_cli("run", "orders")[0] == 0  # the table, before its triggers
+    with sqlite3.connect(state) as db:
+        db.execute("CREATE TRIGGER intent_first BEFORE INSERT ON orders WHEN NOT EXISTS (SELECT 1 FROM "
+                   "intents WHERE source_key = CAST(NEW.id AS TEXT)) BEGIN SELECT RAISE(ABORT, 'no intent'); END")
+    project.source([order(i) for i in range(1, 9)])
+    code, out = run_cli("run", "orders", "--json")
+    assert code == 0 and _summary(out)["counts"]["created"] == 7, out
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT count(*) FROM intents").fetchone() == (0,)  # each link cleared its own
+        db.execute("DELETE FROM links")  # a fresh installation: every record is found by its id
+        db.execute("CREATE TRIGGER refuse_3 BEFORE UPDATE ON orders WHEN NEW.id = 3 "
+                   "BEGIN SELECT RAISE(ABORT, 'locked'); END")
+    code, out = run_cli("run", "orders", "--full", "--json")
+    counts = _summary(out)["counts"]
+    assert (counts["created"], counts["updated"], counts["failed"]) == (0, 7, 1), out
+    with sqlite3.connect(state) as db:  # found, so nothing was going to be created: no intent stays
+        assert db.execute("SELECT count(*) FROM intents").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM orders").fetchone() == (8,)
+
+
 def test_plan_shows_what_would_be_created_and_writes_nothing(
     project: Project, run_cli: Callable[..., tuple[int, str]]
 ) -> None:

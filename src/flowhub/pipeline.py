@@ -50,6 +50,7 @@ class Plan:
     diff: dict[str, Any] | None = None
     entry: dict[str, Any] | None = None  # the activity log entry, rendered once the record is through
     storing: Future[None] | None = None  # the link write still in the state store's queue (`finish`)
+    intent: Future[None] | None = None  # the write intent queued while the match looked (`intend`)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     t0: float = field(default_factory=time.perf_counter)
 
@@ -133,8 +134,12 @@ class Pipeline:
                 self._plan_delete(plan)
             else:
                 self._plan_write(plan, full=full)
-        except Exception as error:
+        except Exception as error:  # an early intent stays: it only makes a later create look first
             plan.fail(error)
+            return plan
+        if plan.intent is not None and plan.action != "create":  # found after all: nothing will be sent
+            self.store.clear_intent(self.p.scope, plan.key, wait=False)
+            plan.intent = None
         return plan
 
     def _plan_delete(self, plan: Plan) -> None:
@@ -158,6 +163,8 @@ class Pipeline:
             plan.action, plan.reason = "skip", str(skip)
             return
         link = self.store.get_link(self.p.scope, plan.key)
+        if link is None:
+            plan.intent = self._intend_early(plan)
         target_key = link.target_key if link else self.match(self.p.rules, self.p.target, plan.source,
                                                              created, refs)
         plan.target_key = target_key
@@ -232,6 +239,26 @@ class Pipeline:
             current = None
         old = jsonable(current) if current is not None else {}
         return {field: {"old": old.get(field), "new": jsonable(value)} for field, value in changed.items()}
+
+    def _intend_early(self, plan: Plan) -> Future[None] | None:
+        """Queue the write intent while the match rules look, so its commit costs no wait later.
+
+        Only where a field rule will look (with a link alone there is no request to hide it
+        behind) and a miss would create. Such a flow never reads its own intents (the match
+        rules decide), so one left behind by a failed look-up is harmless.
+        """
+        flow = self.p.flow
+        if self.dry_run or flow.missing != "create" or not any(rule.field for rule in self.p.rules):
+            return None
+        return self.store.put_intent(self.p.scope, plan.key, "", wait=False)
+
+    def intend(self, plan: Plan) -> None:
+        """Commit the write intent before a create goes out (or wait for the one queued early)."""
+        early, plan.intent = plan.intent, None
+        if early is not None:
+            early.result()
+        else:
+            self.store.put_intent(self.p.scope, plan.key, "")
 
     def _check_intent(self, plan: Plan) -> None:
         if self.store.get_intent(self.p.scope, plan.key) is None:
@@ -393,7 +420,7 @@ class Pipeline:
             return
         assert plan.model is not None and plan.payload is not None
         if plan.action == "create":
-            self.store.put_intent(scope, plan.key, "")
+            self.intend(plan)
             written = target.create(plan.model)
             self.confirm(plan, written)
         else:

@@ -296,7 +296,7 @@ class Runner:
         for i, plan in enumerate(plans):
             assert plan.model is not None
             if plan.action == "create":
-                self.store.put_intent(self.p.scope, plan.key, "")
+                self.pipeline.intend(plan)
             ops.append(WriteOp(plan.model, plan.target_key if plan.action == "update" else None, str(i)))
         try:
             results = {r.ref: r for r in self.p.target.write_batch(ops)}

@@ -229,15 +229,18 @@ class StateStore:
 
     # -- write intents ----------------------------------------------------------------------
 
-    def put_intent(self, scope: str, source_key: str, payload_hash: str) -> None:
-        """Say "a create for this record is about to be sent"; committed before the call returns."""
+    def put_intent(self, scope: str, source_key: str, payload_hash: str, *, wait: bool = True) -> Future[None]:
+        """Say "a create for this record is about to be sent"; committed before the call returns.
+
+        ``wait=False`` only queues it: the caller must wait on the answer before the create goes out.
+        """
         values = {
             "scope": scope,
             "source_key": source_key,
             "payload_hash": payload_hash,
             "created_at": _now(),
         }
-        self._write(self._sql.put_intent, values)
+        return self._commit([(self._sql.put_intent, values)], wait=wait)
 
     def get_intent(self, scope: str, source_key: str) -> Intent | None:
         row = self._first(self._sql.get_intent, {"scope": scope, "source_key": source_key})
@@ -248,8 +251,8 @@ class StateStore:
         query = select(intents).where(intents.c.scope == scope).order_by(intents.c.created_at)
         return [queries.intent(row) for row in self._all(query)]
 
-    def clear_intent(self, scope: str, source_key: str) -> None:
-        self._write(self._sql.clear_intent, {"scope": scope, "source_key": source_key})
+    def clear_intent(self, scope: str, source_key: str, *, wait: bool = True) -> Future[None]:
+        return self._commit([(self._sql.clear_intent, {"scope": scope, "source_key": source_key})], wait=wait)
 
     # -- per-record state -------------------------------------------------------------------
 
