@@ -135,6 +135,22 @@ def test_a_nonce_is_accepted_once(plain: ServedApp, clock: Clock) -> None:
     assert again.json()["message"] == "Invalid nonce - nonce has already been used."
 
 
+def test_a_nonce_is_forgotten_once_its_timestamp_leaves_the_window_and_not_before(
+    plain: ServedApp, clock: Clock
+) -> None:
+    url = f"{plain.base_url}{API}/orders"
+    start = clock.at
+    for minute, nonce in ((0, "early"), (10, "later")):
+        clock.at = start + timedelta(minutes=minute)
+        signed = oauth1.sign("GET", url, *RW, timestamp=int(clock.at.timestamp()), nonce=nonce)
+        assert httpx.get(url, params=signed).status_code == 200
+    clock.at = start + timedelta(minutes=16)  # "early" is past the window, "later" is not
+    fresh = int(clock.at.timestamp())
+    assert httpx.get(url, params=oauth1.sign("GET", url, *RW, timestamp=fresh, nonce="early")).status_code == 200
+    again = httpx.get(url, params=oauth1.sign("GET", url, *RW, timestamp=fresh, nonce="later"))
+    assert (again.status_code, again.json()["message"]) == (401, "Invalid nonce - nonce has already been used.")
+
+
 def test_a_timestamp_outside_fifteen_minutes_is_refused(plain: ServedApp, clock: Clock) -> None:
     url = f"{plain.base_url}{API}/orders"
     stale = int((clock() - timedelta(minutes=16)).timestamp())

@@ -153,8 +153,11 @@ def _check_nonce(
     with store.lock:
         used = store.nonces.setdefault(key.consumer_key, {})
         horizon = store.now().timestamp() - NONCE_WINDOW.total_seconds()
-        for old in [n for n, t in used.items() if t < horizon]:
-            del used[old]
+        while used:  # in arrival order, so the stale ones are at the front
+            oldest = next(iter(used))
+            if used[oldest] >= horizon:
+                break
+            del used[oldest]
         if nonce in used:
             return None, _error("Invalid nonce - nonce has already been used.")
         used[nonce] = moment
