@@ -129,6 +129,22 @@ def test_a_sales_order_is_found_by_its_changed_reference_and_a_taken_number_is_p
     assert int(orders.create(order("WOO-7003")).id or 0) == int(taken) + 1
 
 
+def test_a_customer_is_found_by_any_contact_s_e_mail_and_after_a_change_only_by_the_new_one(
+    visma: Start, connect: Open
+) -> None:
+    _, settings = visma()
+    customers = connect(settings).entity("customer")
+    created = customers.create(m.Customer.model_validate({
+        "name": "Fjordkafe AS", "mainContact": {"email": "post@fjordkafe.example.test"},
+        "invoiceContact": {"email": "Faktura@Fjordkafe.example.test"}}))
+    for email in ("post@fjordkafe.example.test", " faktura@fjordkafe.example.test"):
+        assert [c.number for c in customers.find("email", email)] == [created.number]
+    customers.update(str(created.number), m.Customer.model_validate(
+        {"mainContact": {"email": "hei@fjordkafe.example.test"}}))
+    assert customers.find("email", "post@fjordkafe.example.test") == []
+    assert [c.number for c in customers.find("email", "HEI@fjordkafe.example.test")] == [created.number]
+
+
 def test_stock_moves_only_through_released_documents(visma: Start, connect: Open) -> None:
     _, settings = visma()
     connector = connect(settings)

@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from flowhub_visma_net.sandbox.listing import Indexed
 from flowhub_visma_net.sandbox.resources import Resource
 from flowhub_visma_net.sandbox.stock import warehouse_details
 from flowhub_visma_net.sandbox.store import Record, Store
@@ -26,11 +27,11 @@ def _eq(path: str) -> Callable[[dict[str, Any], str], bool]:
     return keep
 
 
-def _email(row: dict[str, Any], value: str) -> bool:
+def _emails(row: dict[str, Any]) -> list[Any]:
     """✘ which e-mails the customer filter looks at: main, invoice and delivery contact here."""
-    return any(
-        _eq(f"{block}.email")(row, value) for block in ("mainContact", "invoiceContact", "deliveryContact")
-    )
+    return [
+        (row.get(block) or {}).get("email") for block in ("mainContact", "invoiceContact", "deliveryContact")
+    ]
 
 
 def _alternate(row: dict[str, Any], value: str) -> bool:
@@ -82,7 +83,7 @@ RESOURCES: tuple[Resource, ...] = (
             "status": _eq("status"),
             "corporateId": _eq("corporateId"),
             "vatRegistrationId": _eq("vatRegistrationId"),
-            "email": _email,
+            "email": Indexed(_emails),
             "phone": _eq("mainContact.phone1"),
         },
         numbering=(10000, 0),

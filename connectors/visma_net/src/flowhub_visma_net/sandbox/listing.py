@@ -14,8 +14,9 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from flowhub_visma_net.sandbox.errors import BusinessError
+from flowhub_visma_net.sandbox.store import Table
 
-__all__ = ["Filter", "changed_since", "page", "parse_when"]
+__all__ = ["Filter", "Indexed", "changed_since", "filtered", "page", "parse_when"]
 
 Filter = Callable[[dict[str, Any], str], bool]
 _FORMATS = (
@@ -75,15 +76,39 @@ def changed_since(
     return out
 
 
+class Indexed:
+    """A filter the table can answer from an index: the asked value equals (trimmed, any case)
+    one of the values ``values`` finds in a record."""
+
+    def __init__(self, values: Callable[[dict[str, Any]], Iterable[Any]]) -> None:
+        self._values = values
+
+    def keys(self, row: dict[str, Any]) -> list[str]:
+        return [_norm(v) for v in self._values(row) if v is not None]
+
+    def __call__(self, row: dict[str, Any], value: str) -> bool:
+        return _norm(value) in self.keys(row)
+
+
+def _norm(value: Any) -> str:
+    return str(value).strip().lower()
+
+
 def filtered(
     rows: Iterable[dict[str, Any]], query: QueryParams, filters: Mapping[str, Filter]
 ) -> list[dict[str, Any]]:
-    out = list(rows)
+    """The rows every given filter keeps, in key order; an `Indexed` filter on a table's rows
+    is answered from its index."""
+    out: list[dict[str, Any]] | None = None
     for param, keep in filters.items():
         value = query.get(param)
-        if value not in (None, ""):
-            out = [row for row in out if keep(row, str(value))]
-    return out
+        if value in (None, ""):
+            continue
+        if out is None and isinstance(keep, Indexed) and isinstance(rows, Table):
+            out = rows.where(f"filter:{param}", _norm(value), values=keep.keys)
+        else:
+            out = [row for row in (rows if out is None else out) if keep(row, str(value))]
+    return list(rows) if out is None else out
 
 
 def page(

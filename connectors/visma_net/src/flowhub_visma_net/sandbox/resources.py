@@ -179,6 +179,7 @@ class Routes:
                 changed[res.key] = record[res.key]  # the key is changed only by its own action
                 record.clear()
                 record.update(self.store.touch(changed, etag_field=res.etag_field))
+                self.store.table(res.table).put(record)  # re-indexed
             return Response(status_code=204, headers=self._etag_header(record.get(res.etag_field)))
 
         return handler

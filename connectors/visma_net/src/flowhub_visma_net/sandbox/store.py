@@ -11,7 +11,7 @@ import base64
 import copy
 import itertools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,15 +26,15 @@ Record = dict[str, Any]
 class Table:
     """Records of one resource by key, in insertion (key) order.
 
-    `where` looks records up by a top-level field through an index built on first use and kept
-    by `put`, so a look-up by external reference stays cheap with ten thousand orders. A record
+    `where` looks records up through an index built on first use and kept by `put`, so a
+    look-up by external reference or e-mail stays cheap with ten thousand records. A record
     changed in place must be `put` again to be re-indexed.
     """
 
     def __init__(self, name: str, key: str) -> None:
         self.name, self.key = name, key
         self.rows: dict[str, Record] = {}
-        self._indexes: dict[str, tuple[dict[str, set[str]], dict[str, str]]] = {}
+        self._indexes: dict[str, _Index] = {}
         self._last_numbers: dict[str, int] = {}
 
     def get(self, key: Any) -> Record | None:
@@ -43,33 +43,38 @@ class Table:
     def put(self, record: Record) -> Record:
         key = str(record[self.key])
         self.rows[key] = record
-        for field, (by_value, of_key) in self._indexes.items():
-            _unindex(by_value, of_key, key)
-            _index(by_value, of_key, key, record.get(field))
+        for index in self._indexes.values():
+            index.drop(key)
+            index.add(key, record)
         return record
 
-    def next_number(self, field: str, *, width: int) -> str:
+    def next_number(self, field: str, *, width: int, start: int = 1) -> str:
         """The number after the highest numeric ``field`` (the ERP's auto-numbering), remembered
         so that a new record does not scan them all; a number already taken is passed over."""
         if field not in self._last_numbers:
             numbers = (int(r[field]) for r in self.rows.values() if str(r.get(field, "")).isdigit())
-            self._last_numbers[field] = max(numbers, default=0)
-        number = self._last_numbers[field] + 1
+            self._last_numbers[field] = max(numbers, default=start - 1)
+        number = max(self._last_numbers[field], start - 1) + 1
         while self.where(field, str(number).zfill(width)):
             number += 1
         self._last_numbers[field] = number
         return str(number).zfill(width)
 
-    def where(self, field: str, value: Any) -> list[Record]:
-        """The records whose ``field`` equals ``value`` (compared as text), in key order."""
-        if field not in self._indexes:
-            by_value: dict[str, set[str]] = {}
-            of_key: dict[str, str] = {}
+    def where(
+        self, field: str, value: Any, *, values: Callable[[Record], Iterable[Any]] | None = None
+    ) -> list[Record]:
+        """The records whose ``field`` equals ``value`` (compared as text), in key order.
+
+        With ``values``, the index named ``field`` holds every value it gives for a record (the
+        e-mails of a customer's three contacts, say), normalised as ``value`` already is.
+        """
+        index = self._indexes.get(field)
+        if index is None:
+            index = self._indexes[field] = _Index(values or (lambda record: (record.get(field),)))
             for key, record in self.rows.items():
-                _index(by_value, of_key, key, record.get(field))
-            self._indexes[field] = (by_value, of_key)
-        keys = self._indexes[field][0].get(str(value), set())
-        found = [self.rows[k] for k in keys if str(self.rows[k].get(field)) == str(value)]
+                index.add(key, record)
+        wanted = str(value)
+        found = [self.rows[k] for k in index.keys(wanted) if wanted in index.values_of(self.rows[k])]
         order = {k: n for n, k in enumerate(self.rows)} if len(found) > 1 else {}
         return sorted(found, key=lambda r: order.get(str(r[self.key]), 0))
 
@@ -80,16 +85,28 @@ class Table:
         return len(self.rows)
 
 
-def _index(by_value: dict[str, set[str]], of_key: dict[str, str], key: str, value: Any) -> None:
-    if value is not None:
-        by_value.setdefault(str(value), set()).add(key)
-        of_key[key] = str(value)
+class _Index:
+    """Keys of a table's records by each value ``values`` gives for them (as text)."""
 
+    def __init__(self, values: Callable[[Record], Iterable[Any]]) -> None:
+        self._values = values
+        self._by_value: dict[str, set[str]] = {}
+        self._of_key: dict[str, list[str]] = {}
 
-def _unindex(by_value: dict[str, set[str]], of_key: dict[str, str], key: str) -> None:
-    old = of_key.pop(key, None)
-    if old is not None:
-        by_value[old].discard(key)
+    def values_of(self, record: Record) -> list[str]:
+        return [str(v) for v in self._values(record) if v is not None]
+
+    def add(self, key: str, record: Record) -> None:
+        self._of_key[key] = self.values_of(record)
+        for value in self._of_key[key]:
+            self._by_value.setdefault(value, set()).add(key)
+
+    def drop(self, key: str) -> None:
+        for value in self._of_key.pop(key, []):
+            self._by_value[value].discard(key)
+
+    def keys(self, value: str) -> set[str]:
+        return self._by_value.get(value, set())
 
 
 class Store:
@@ -126,9 +143,8 @@ class Store:
     def next_free(self, table: str, start: int, width: int = 0) -> str:
         """The number after the highest numeric key of ``table`` (auto-numbering, as the ERP does)."""
         with self.lock:
-            numbers = [int(k) for k in self.table(table).rows if k.isdigit()]
-            number = max([start - 1, *numbers]) + 1
-            return str(number).zfill(width) if width else str(number)
+            rows = self.table(table)
+            return rows.next_number(rows.key, width=width, start=start)
 
     def stamp(self) -> str:
         """Now, strictly after the previous stamp, as ``yyyy-MM-ddTHH:mm:ss.FFF`` without offset."""
