@@ -17,11 +17,9 @@ import yaml
 
 from flowhub.connector import ReadQuery
 from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
 from flowhub.runner import RunSummary
 from flowhub.sandboxes import serve
-from flowhub.settings import FlowhubSettings
-from flowhub.workspace import Workspace
+from tests.e2e.scratch import run_flow
 
 REPO = Path(__file__).resolve().parents[2]
 PAID = ("processing", "completed")
@@ -39,12 +37,7 @@ class Apicenter:
     erp_store: Any  # the Visma.net sandbox's company data (thread-safe; tests may poke it)
 
     def run(self, flow: str) -> RunSummary:
-        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-        try:
-            return ws.run(flow)
-        finally:
-            ws.close()
+        return run_flow(self.root, flow)
 
     def erp(self, entity: str) -> list[Any]:
         """Every record of ``entity`` as the Visma.net connector reads it."""

@@ -13,11 +13,9 @@ import pytest
 
 from flowhub.connector import ReadQuery
 from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
 from flowhub.runner import RunSummary
 from flowhub.sandboxes import Faults, serve
-from flowhub.settings import FlowhubSettings
-from flowhub.workspace import Workspace
+from tests.e2e.scratch import run_flow
 
 wc = pytest.importorskip("flowhub_woocommerce.sandbox")
 so = pytest.importorskip("flowhub_24sevenoffice.sandbox")
@@ -35,12 +33,7 @@ class Office:
     seeded: frozenset[str] = frozenset()  # references of the orders the ERP had before the test
 
     def run(self, flow: str = ORDERS) -> RunSummary:
-        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-        try:
-            return ws.run(flow)
-        finally:
-            ws.close()
+        return run_flow(self.root, flow)
 
     def setting(self, old: str, new: str, flow: str = ORDERS) -> None:
         path = self.root / "flows" / f"{flow}.yaml"

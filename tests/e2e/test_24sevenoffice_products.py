@@ -18,11 +18,8 @@ import httpx
 import pytest
 
 from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
 from flowhub.runner import RunSummary
 from flowhub.sandboxes import serve
-from flowhub.settings import FlowhubSettings
-from flowhub.workspace import Workspace
 
 wc = pytest.importorskip("flowhub_woocommerce.sandbox")
 so = pytest.importorskip("flowhub_24sevenoffice.sandbox")
@@ -31,6 +28,7 @@ from flowhub_24sevenoffice.models.rest import Product, ProductStock  # noqa: E40
 from flowhub_24sevenoffice.models.soap import InvoiceOrder, InvoiceRow  # noqa: E402
 from flowhub_24sevenoffice.oauth import clear_token_cache  # noqa: E402
 from flowhub_24sevenoffice.settings import TwentyFourSevenSettings  # noqa: E402
+from tests.e2e.scratch import run_flow
 
 REPO = Path(__file__).resolve().parents[2]
 PRODUCTS = "24sevenoffice-products-to-woocommerce"
@@ -50,12 +48,7 @@ class Office:
     erp: TwentyFourSevenOffice
 
     def run(self, flow: str, **options: Any) -> RunSummary:
-        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-        try:
-            return ws.run(flow, **options)
-        finally:
-            ws.close()
+        return run_flow(self.root, flow, **options)
 
     def setting(self, flow: str, old: str, new: str) -> None:
         path = self.root / "flows" / f"{flow}.yaml"

@@ -11,13 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from flowhub.connector import ReadQuery
 from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
 from flowhub.runner import RunSummary
 from flowhub.sandboxes import serve
-from flowhub.settings import FlowhubSettings
-from flowhub.workspace import Workspace
+from tests.e2e.scratch import run_flow
 
 wc = pytest.importorskip("flowhub_woocommerce.sandbox")
 so = pytest.importorskip("flowhub_24sevenoffice.sandbox")
@@ -32,12 +29,7 @@ class TwoWay:
     connection: dict[str, Any]
 
     def run(self, flow: str) -> RunSummary:
-        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-        try:
-            return ws.run(flow)
-        finally:
-            ws.close()
+        return run_flow(self.root, flow)
 
     def both(self) -> tuple[RunSummary, RunSummary]:
         return self.run(TO_SHOP), self.run(TO_ERP)

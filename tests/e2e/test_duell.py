@@ -12,11 +12,9 @@ import httpx
 import pytest
 
 from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
 from flowhub.runner import RunSummary
 from flowhub.sandboxes import serve
-from flowhub.settings import FlowhubSettings
-from flowhub.workspace import Workspace
+from tests.e2e.scratch import run_flow
 
 wc = pytest.importorskip("flowhub_woocommerce.sandbox")
 du = pytest.importorskip("flowhub_duell.sandbox")
@@ -32,12 +30,7 @@ class Pos:
     duell_url: str
 
     def run(self, flow: str, **options: Any) -> RunSummary:
-        ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                       connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-        try:
-            return ws.run(flow, **options)
-        finally:
-            ws.close()
+        return run_flow(self.root, flow, **options)
 
     def setting(self, flow: str, old: str, new: str) -> None:
         path = self.root / "flows" / f"{flow}.yaml"

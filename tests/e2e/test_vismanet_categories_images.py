@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import shutil
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from flowhub.demo import sandbox_env
-from flowhub.plugins import Plugins
 from flowhub.runner import RunSummary
 from flowhub.sandboxes import serve
-from flowhub.settings import FlowhubSettings
 from flowhub.workspace import Workspace
+from tests.e2e.scratch import run_flow, workspace
 
 wc = pytest.importorskip("flowhub_woocommerce.sandbox")
 vn = pytest.importorskip("flowhub_visma_net.sandbox")
@@ -51,27 +51,15 @@ class A10:
     image_hits: list[str]
 
     def run(self, flow: str) -> RunSummary:
-        with self.workspace() as ws:
-            return ws.run(flow)
+        return run_flow(self.root, flow)
 
     def waiting(self, flow: str) -> dict[str, str]:
         """Waiting records of ``flow``: source key -> reason."""
         with self.workspace() as ws:
             return {r.source_key: str(r.reason) for r in ws.store.problems(flow, "waiting")}
 
-    def workspace(self) -> Any:
-        from contextlib import contextmanager
-
-        @contextmanager
-        def opened() -> Iterator[Workspace]:
-            ws = Workspace(settings=FlowhubSettings(home=self.root / ".flowhub"), plugins=Plugins(),
-                           connections=self.root / "flows" / "connections.yaml", flows_dir=self.root / "flows")
-            try:
-                yield ws
-            finally:
-                ws.close()
-
-        return opened()
+    def workspace(self) -> AbstractContextManager[Workspace]:
+        return workspace(self.root)
 
     def item(self, number: str) -> dict[str, Any]:
         with self.erp.store.lock:
